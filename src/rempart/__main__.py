@@ -1,0 +1,3 @@
+from rempart.cli.main import run
+
+run()

@@ -1,0 +1,1 @@
+"""The ``rempart`` command: one module per command group, thin (parse, call, render)."""

@@ -1,0 +1,1 @@
+"""`rempart audit` (being written)."""

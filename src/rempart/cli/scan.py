@@ -1,0 +1,1 @@
+"""`rempart scan` (being written)."""

@@ -1,0 +1,137 @@
+"""Settings (a TOML file) and where Rempart keeps its files (platformdirs).
+
+Paths:
+
+* data dir: the store (``rempart.db``), imported fingerprints, the lab's state;
+  ``platformdirs.user_data_dir("rempart")``, or ``$REMPART_HOME/data`` when set;
+* config file: ``platformdirs.user_config_dir("rempart")/settings.toml``, or
+  ``$REMPART_HOME/settings.toml``, or the path in ``$REMPART_CONFIG``.
+
+``REMPART_HOME`` keeps everything in one folder: tests and the demo use it.
+
+The settings file is optional; every key has a default. Example::
+
+    lang = "fr"                      # or "en"
+    store_url = ""                   # empty: SQLite file in the data dir
+    fingerprints_dir = ""            # empty: <data dir>/fingerprints
+
+    [scan]
+    timeout = 1.0                    # seconds per connection attempt (adapts upwards)
+    concurrency = 1024               # connections in flight
+    host_time_cap = 60.0             # seconds of probing per host, at most
+    host_bytes_cap = 1048576         # bytes read per host, at most
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from rempart.core.errors import ConfigError
+
+APP = "rempart"
+
+
+@dataclass(frozen=True)
+class ScanSettings:
+    timeout: float = 1.0
+    concurrency: int = 1024
+    host_time_cap: float = 60.0
+    host_bytes_cap: int = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Settings:
+    lang: str | None = None
+    store_url: str = ""
+    fingerprints_dir: str = ""
+    scan: ScanSettings = field(default_factory=ScanSettings)
+
+
+def home() -> Path | None:
+    value = os.environ.get("REMPART_HOME")
+    return Path(value).expanduser() if value else None
+
+
+def data_dir() -> Path:
+    """Where the store and imported data live (created on first use)."""
+    base = home()
+    path = base / "data" if base else Path(platformdirs.user_data_dir(APP, appauthor=False))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def config_path() -> Path:
+    explicit = os.environ.get("REMPART_CONFIG")
+    if explicit:
+        return Path(explicit).expanduser()
+    base = home()
+    if base:
+        return base / "settings.toml"
+    return Path(platformdirs.user_config_dir(APP, appauthor=False)) / "settings.toml"
+
+
+def fingerprints_dir(settings: Settings | None = None) -> Path:
+    """Where ``rempart data import-fingerprints`` puts Recog's files."""
+    settings = settings or load()
+    if settings.fingerprints_dir:
+        return Path(settings.fingerprints_dir).expanduser()
+    return data_dir() / "fingerprints"
+
+
+def _coerce(section: str, cls: type, raw: dict[str, Any]) -> Any:
+    known = {f.name: f for f in fields(cls)}
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key not in known:
+            where = f"[{section}] " if section else ""
+            raise ConfigError(
+                f"Unknown setting {where}'{key}' in {config_path()}: remove it or check its spelling."
+            )
+        default = getattr(cls(), key)
+        if isinstance(default, (ScanSettings,)):
+            if not isinstance(value, dict):
+                raise ConfigError(f"Setting '{key}' in {config_path()} must be a [{key}] table.")
+            values[key] = _coerce(key, ScanSettings, value)
+            continue
+        expected: tuple[type, ...]
+        if isinstance(default, bool):
+            expected = (bool,)
+        elif isinstance(default, float):
+            expected = (int, float)
+        elif isinstance(default, int):
+            expected = (int,)
+        else:
+            expected = (str,)
+        if not isinstance(value, expected) or (isinstance(value, bool) and bool not in expected):
+            raise ConfigError(
+                f"Setting '{key}' in {config_path()} has the wrong type "
+                f"({type(value).__name__}): expected {expected[0].__name__}."
+            )
+        if isinstance(default, float):
+            value = float(value)
+        values[key] = value
+    return replace(cls(), **values)
+
+
+def load(path: Path | None = None) -> Settings:
+    """Read the settings file; a missing file gives the defaults."""
+    path = path or config_path()
+    if not path.exists():
+        return Settings()
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"Cannot read the settings file {path}: {exc}.") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"The settings file {path} is not valid TOML ({exc}): fix it or remove it.") from exc
+    settings: Settings = _coerce("", Settings, raw)
+    s = settings.scan
+    if s.timeout <= 0 or s.concurrency < 1 or s.host_time_cap <= 0 or s.host_bytes_cap < 1024:
+        raise ConfigError(f"The [scan] values in {path} must be positive (host_bytes_cap ≥ 1024).")
+    return settings

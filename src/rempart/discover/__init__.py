@@ -1,0 +1,1 @@
+"""Discovery: the LAN → assets and services (targets, port scan, probes, fingerprints)."""
