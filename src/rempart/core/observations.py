@@ -134,6 +134,8 @@ class HttpObservation(Observation):
     console: str | None = None  # "QNAP QTS", "Synology DSM", "Livebox"...
     console_kind: str | None = None
     console_version: str | None = None
+    console_model: str | None = None  # "TS-453Be", "LaserJet Pro M404dn"
+    console_cpe: str | None = None  # CPE 2.3 built from the console's version, for vulns
     login_form: bool = False
     password_over_cleartext: bool = False
     default_credentials: tuple[str, ...] | None = None
