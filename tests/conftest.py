@@ -20,5 +20,3 @@ def rempart_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("REMPART_LANG", raising=False)
     i18n.set_language("fr")
     return home
-
-

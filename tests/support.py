@@ -19,7 +19,10 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 def require_binary(name: str, *extra_dirs: str) -> str:
     """The path of a real peer's binary, or skip (fail in CI) when it is missing."""
-    path = shutil.which(name, path=os.pathsep.join([*extra_dirs, "/usr/sbin", "/usr/bin", os.environ.get("PATH", "")]))
+    path = shutil.which(
+        name,
+        path=os.pathsep.join([*extra_dirs, "/usr/sbin", "/usr/bin", os.environ.get("PATH", "")]),
+    )
     if path is None:
         message = f"{name} is not installed (.ci/run installs it)"
         if IN_CI:

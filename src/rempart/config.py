@@ -91,7 +91,8 @@ def _coerce(section: str, cls: type, raw: dict[str, Any]) -> Any:
         if key not in known:
             where = f"[{section}] " if section else ""
             raise ConfigError(
-                f"Unknown setting {where}'{key}' in {config_path()}: remove it or check its spelling."
+                f"Unknown setting {where}'{key}' in {config_path()}: "
+                "remove it or check its spelling."
             )
         default = getattr(cls(), key)
         if isinstance(default, (ScanSettings,)):
@@ -129,7 +130,9 @@ def load(path: Path | None = None) -> Settings:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"Cannot read the settings file {path}: {exc}.") from exc
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"The settings file {path} is not valid TOML ({exc}): fix it or remove it.") from exc
+        raise ConfigError(
+            f"The settings file {path} is not valid TOML ({exc}): fix it or remove it."
+        ) from exc
     settings: Settings = _coerce("", Settings, raw)
     s = settings.scan
     if s.timeout <= 0 or s.concurrency < 1 or s.host_time_cap <= 0 or s.host_bytes_cap < 1024:

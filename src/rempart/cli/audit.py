@@ -1,1 +1,161 @@
-"""`rempart audit` (being written)."""
+"""`rempart audit --network TARGETS`: scan, identify, judge, store, report.
+`rempart audits`: the audits kept in the store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from rempart import config, i18n
+from rempart.app.audit import AuditOptions, SavedAudit, run_network_audit, save_and_report
+from rempart.cli.common import build_scope, progress_bar
+from rempart.cli.main import app, console, err_console
+from rempart.core.errors import UsageError
+from rempart.core.model import Audit, Severity
+from rempart.i18n import _
+
+SEVERITY_STYLE = {
+    Severity.CRITICAL: "bold white on red",
+    Severity.HIGH: "bold red",
+    Severity.MEDIUM: "yellow",
+    Severity.LOW: "cyan",
+    Severity.INFO: "dim",
+}
+SEVERITY_LABEL = {
+    Severity.CRITICAL: "critical",
+    Severity.HIGH: "high",
+    Severity.MEDIUM: "medium",
+    Severity.LOW: "low",
+    Severity.INFO: "info",
+}
+
+
+def severity_label(sev: Severity) -> str:
+    return _(SEVERITY_LABEL[sev])
+
+
+def findings_table(audit: Audit) -> Table:
+    from rempart.checks import get_check
+
+    lang = i18n.current_language()
+    table = Table(title=_("Findings"), show_lines=False)
+    table.add_column(_("Severity"))
+    table.add_column(_("Check"))
+    table.add_column(_("Target"))
+    table.add_column(_("What"))
+    for f in sorted(audit.findings, key=lambda f: f.sort_key):
+        meta = get_check(f.check_id)
+        title = meta.title[lang] if meta is not None else f.check_id
+        table.add_row(
+            f"[{SEVERITY_STYLE[f.severity]}]{severity_label(f.severity)}[/]",
+            f.check_id,
+            escape(f.target),
+            escape(title),
+        )
+    return table
+
+
+def print_audit_summary(audit: Audit, saved: SavedAudit) -> None:
+    console.print(findings_table(audit))
+    counts = {s: 0 for s in Severity}
+    for f in audit.findings:
+        counts[f.severity] += 1
+    parts = ", ".join(f"{counts[s]} {severity_label(s)}" for s in Severity if counts[s])
+    console.print(
+        _("{hosts} host(s), {findings} finding(s){detail}.").format(
+            hosts=len(audit.assets),
+            findings=len(audit.findings),
+            detail=f" ({parts})" if parts else "",
+        )
+    )
+    for note in audit.notes:
+        console.print(f"[yellow]![/] {escape(note)}", highlight=False)
+    console.print(_("Audit stored: {id}").format(id=audit.id))
+    if saved.report_html is not None:
+        console.print(_("Report: {path}").format(path=saved.report_html), highlight=False)
+        console.print(
+            _("Findings (JSON): {path}").format(path=saved.findings_json), highlight=False
+        )
+
+
+@app.command()
+def audit(
+    network: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--network",
+            "-n",
+            help="Targets: CIDRs, ranges, hosts or 'auto' (repeat or separate with commas).",
+        ),
+    ] = None,
+    ports: Annotated[
+        str | None,
+        typer.Option(
+            "--ports", help="Ports: '22,80,8000-8100', 'all'; default: dental-aware list."
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Folder for findings.json and report.html.")
+    ] = None,
+    authorized: Annotated[
+        bool, typer.Option("--authorized", help="Allow public addresses (written permission).")
+    ] = False,
+    large: Annotated[
+        bool, typer.Option("--large", help="Allow more than 4,096 addresses.")
+    ] = False,
+    try_default_credentials: Annotated[
+        bool,
+        typer.Option(
+            "--try-default-credentials",
+            help="Try the documented default passwords of recognised devices (a few attempts).",
+        ),
+    ] = False,
+    no_snmp: Annotated[
+        bool, typer.Option("--no-snmp", help="Skip the SNMP (UDP 161) sweep.")
+    ] = False,
+) -> None:
+    """Audit the practice network: find the holes, store the audit, write the report."""
+    if not network:
+        raise UsageError(
+            _("Nothing to audit: give the network with --network, e.g. --network 192.168.1.0/24.")
+        )
+    settings = config.load()
+    scope = build_scope(network, ports, authorized=authorized, large=large)
+    options = AuditOptions(try_default_credentials=try_default_credentials, snmp=not no_snmp)
+    with progress_bar(err_console) as bar:
+        result = run_network_audit(scope, options, settings, bar)
+    saved = save_and_report(result, out, i18n.current_language())
+    print_audit_summary(result, saved)
+
+
+@app.command("audits")
+def list_audits(
+    limit: Annotated[int, typer.Option("--limit", help="How many, newest first.")] = 20,
+) -> None:
+    """List the audits kept in the store."""
+    from rempart.store import Store
+
+    with Store.open() as store:
+        rows = store.list_audits(limit)
+    if not rows:
+        console.print(_("No audit yet: run 'rempart audit --network ...' or 'rempart demo'."))
+        return
+    table = Table(title=_("Audits"))
+    table.add_column(_("Audit"))
+    table.add_column(_("Date"))
+    table.add_column(_("Targets"))
+    table.add_column(_("Hosts"), justify="right")
+    table.add_column(_("Findings"), justify="right")
+    for r in rows:
+        table.add_row(
+            r.id[:8],
+            r.started_at.strftime("%Y-%m-%d %H:%M"),
+            escape(", ".join(r.targets)),
+            str(r.assets),
+            str(r.findings),
+        )
+    console.print(table)

@@ -1,1 +1,68 @@
-"""`rempart demo` (being written)."""
+"""`rempart demo`: start the demo practice, audit it, show the findings, stop it."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from rempart import config, i18n
+from rempart.app.audit import AuditOptions, run_network_audit, save_and_report
+from rempart.cli.audit import print_audit_summary
+from rempart.cli.common import build_scope, progress_bar
+from rempart.cli.main import app, console, err_console
+from rempart.i18n import _
+
+LAB_NETWORK = "127.42.0.0/24"
+
+
+@app.command()
+def demo(
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Folder for the report (default: in the data dir)."),
+    ] = None,
+    keep_lab: Annotated[
+        bool, typer.Option("--keep-lab", help="Leave the demo practice running afterwards.")
+    ] = False,
+) -> None:
+    """Audit a simulated dental practice on 127.42.0.0/24, start to finish."""
+    from rempart.discover.ports import DEFAULT_TCP_PORTS
+    from rempart.lab import lab_status, start_lab, stop_lab
+
+    started = time.monotonic()
+    settings = config.load()
+    already = lab_status()
+    if already is None:
+        console.print(_("Starting the demo practice on {net}…").format(net=LAB_NETWORK))
+        state = start_lab()
+    else:
+        console.print(_("The demo practice is already running; auditing it."))
+        state = already
+    try:
+        udp = state.udp_ports()
+        scope = build_scope(
+            [LAB_NETWORK],
+            ",".join(str(p) for p in sorted(set(DEFAULT_TCP_PORTS) | set(state.all_tcp_ports()))),
+            authorized=False,
+            large=False,
+            snmp_port=udp[0] if udp else 161,
+        )
+        scope = dataclasses.replace(scope, ports_label="default+lab")
+        options = AuditOptions(try_default_credentials=True)
+        with progress_bar(err_console) as bar:
+            result = run_network_audit(scope, options, settings, bar)
+        if out is None:
+            stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+            out = config.data_dir() / "reports" / f"demo-{stamp}"
+        saved = save_and_report(result, out, i18n.current_language())
+        print_audit_summary(result, saved)
+    finally:
+        if already is None and not keep_lab:
+            stop_lab()
+            console.print(_("Demo practice stopped."))
+    console.print(_("Demo finished in {s:.1f} s.").format(s=time.monotonic() - started))

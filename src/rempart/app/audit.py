@@ -1,0 +1,194 @@
+"""The network audit, wired end to end: scope → port scan → identification → checks.
+
+This is the service layer between the CLI (which parses and renders) and the pillars
+(which do one thing each). It returns an :class:`~rempart.core.model.Audit`; storing it
+and writing the reports is :func:`save_and_report`'s job.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from rempart import __version__, config
+from rempart.core.model import Audit
+
+
+class Progress(Protocol):
+    """What the CLI shows while an audit runs (a Rich progress bar, or nothing)."""
+
+    def phase(self, name: str, total: int) -> None: ...
+
+    def update(self, done: int, total: int) -> None: ...
+
+
+class NoProgress:
+    def phase(self, name: str, total: int) -> None:
+        pass
+
+    def update(self, done: int, total: int) -> None:
+        pass
+
+
+@dataclass(frozen=True)
+class NetworkScope:
+    """What to audit: addresses, TCP ports, and how the scope was asked for."""
+
+    addresses: tuple[str, ...]
+    tcp_ports: tuple[int, ...]
+    specs: tuple[str, ...]
+    ports_label: str = "default"
+    authorized: bool = False
+    snmp_port: int = 161
+    extra_notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class AuditOptions:
+    try_default_credentials: bool = False
+    snmp: bool = True
+    workers: int | None = None  # port-scan worker processes (None: one per core)
+
+
+@dataclass(frozen=True)
+class ScanOutcome:
+    """Open ports and identified services, before any judgement (``rempart scan``)."""
+
+    assets: tuple[Any, ...]
+    notes: tuple[str, ...]
+    started_at: datetime
+    finished_at: datetime
+    scan_seconds: float
+    identify_seconds: float
+
+
+def discover(
+    scope: NetworkScope,
+    options: AuditOptions,
+    settings: config.Settings | None = None,
+    progress: Progress | None = None,
+) -> ScanOutcome:
+    """Port scan then identify every open port (and sweep SNMP over UDP)."""
+    from rempart.discover.fingerprints import load_fingerprints
+    from rempart.discover.identify import Identifier, IdentifyOptions
+    from rempart.discover.portscan import scan_ports
+
+    settings = settings or config.load()
+    progress = progress or NoProgress()
+    started = datetime.now(UTC)
+    total = len(scope.addresses) * len(scope.tcp_ports)
+    progress.phase("scan", total)
+    scan = scan_ports(
+        scope.addresses,
+        scope.tcp_ports,
+        timeout=settings.scan.timeout,
+        concurrency=settings.scan.concurrency,
+        max_seconds_per_host=settings.scan.host_time_cap,
+        progress=progress.update,
+        workers=options.workers,
+    )
+    notes = list(scope.extra_notes)
+    for host in scan.timed_out_hosts:
+        notes.append(f"{host}: port scan stopped at the time cap")
+    fingerprints = load_fingerprints(config.fingerprints_dir(settings) / "recog")
+    notes.extend(getattr(fingerprints, "warnings", ()))
+    identifier = Identifier(
+        IdentifyOptions(
+            host_time_cap=settings.scan.host_time_cap,
+            host_bytes_cap=settings.scan.host_bytes_cap,
+            try_default_credentials=options.try_default_credentials,
+            snmp=options.snmp,
+            snmp_port=scope.snmp_port,
+        ),
+        fingerprints=fingerprints,
+    )
+    n_ports = sum(len(p) for p in scan.open.values())
+    progress.phase("identify", n_ports + (1 if options.snmp else 0))
+    ident = identifier.identify(
+        scan.open,
+        snmp_addresses=scope.addresses if options.snmp else (),
+        progress=progress.update,
+    )
+    notes.extend(ident.notes)
+    return ScanOutcome(
+        assets=ident.assets,
+        notes=tuple(notes),
+        started_at=started,
+        finished_at=datetime.now(UTC),
+        scan_seconds=scan.elapsed,
+        identify_seconds=ident.elapsed,
+    )
+
+
+def run_network_audit(
+    scope: NetworkScope,
+    options: AuditOptions | None = None,
+    settings: config.Settings | None = None,
+    progress: Progress | None = None,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> Audit:
+    """Discover, then judge: the whole network audit, as one :class:`Audit`."""
+    from rempart.checks import CheckContext, run_checks
+
+    options = options or AuditOptions()
+    outcome = discover(scope, options, settings, progress)
+    findings = run_checks(outcome.assets, CheckContext(now=now()))
+    return Audit(
+        id=str(uuid.uuid4()),
+        started_at=outcome.started_at,
+        finished_at=now(),
+        targets=scope.specs,
+        ports=scope.ports_label,
+        authorized=scope.authorized,
+        assets=outcome.assets,
+        findings=tuple(findings),
+        notes=outcome.notes,
+        rempart_version=__version__,
+    )
+
+
+@dataclass(frozen=True)
+class SavedAudit:
+    audit: Audit
+    findings_json: Path | None
+    report_html: Path | None
+
+
+def save_and_report(audit: Audit, out_dir: Path | None, lang: str) -> SavedAudit:
+    """Store the audit, then write ``findings.json`` and ``report.html`` into ``out_dir``."""
+    from rempart.report.html import write_report_html
+    from rempart.report.json import write_findings_json
+    from rempart.store import Store
+
+    with Store.open() as store:
+        store.save_audit(audit)
+    if out_dir is None:
+        return SavedAudit(audit, None, None)
+    out_dir = prepare_out_dir(out_dir)
+    json_path = out_dir / "findings.json"
+    html_path = out_dir / "report.html"
+    write_findings_json(audit, json_path, lang)
+    write_report_html(audit, html_path, lang)
+    return SavedAudit(audit, json_path, html_path)
+
+
+def prepare_out_dir(out_dir: Path) -> Path:
+    """Create the report folder, or say clearly why it cannot be."""
+    from rempart.core.errors import RempartError
+
+    if out_dir.exists() and not out_dir.is_dir():
+        raise RempartError(f"{out_dir} exists and is not a folder: choose another --out.")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise RempartError(f"Cannot create the report folder {out_dir}: {exc.strerror}.") from exc
+    return out_dir
+
+
+def lab_scope_ports(default_ports: Sequence[int], lab_ports: Sequence[int]) -> tuple[int, ...]:
+    """The default port list plus the ports the lab actually bound (offset ones included)."""
+    return tuple(sorted(set(default_ports) | set(lab_ports)))
