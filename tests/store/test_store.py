@@ -20,24 +20,36 @@ def make_audit(audit_id: str, when: datetime, findings: tuple[Finding, ...]) -> 
         name="smb",
         product="Windows",
         banner="<script>x</script>",
-        observations=(SmbObservation(dialects=("NT LM 0.12", "2.1"), smb1=True, signing_required=False),),
+        observations=(
+            SmbObservation(dialects=("NT LM 0.12", "2.1"), smb1=True, signing_required=False),
+        ),
     )
-    rdp = Service(address="127.42.0.10", port=3389, name="rdp",
-                  observations=(RdpObservation(protocols=("rdp", "ssl")),))
+    rdp = Service(
+        address="127.42.0.10",
+        port=3389,
+        name="rdp",
+        observations=(RdpObservation(protocols=("rdp", "ssl")),),
+    )
     return Audit(
         id=audit_id,
         started_at=when,
         finished_at=when + timedelta(seconds=12),
         targets=("127.42.0.0/24",),
         ports="default",
-        assets=(Asset(address="127.42.0.10", hostname="accueil", kind="workstation", services=(smb, rdp)),),
+        assets=(
+            Asset(
+                address="127.42.0.10", hostname="accueil", kind="workstation", services=(smb, rdp)
+            ),
+        ),
         findings=findings,
         notes=("snmp: no answer",),
         rempart_version="0.1.0",
     )
 
 
-SMB1 = Finding("NET-SMB-V1", Severity.HIGH, "127.42.0.10", 445, "tcp", (Evidence("dialects", "NT LM 0.12"),))
+SMB1 = Finding(
+    "NET-SMB-V1", Severity.HIGH, "127.42.0.10", 445, "tcp", (Evidence("dialects", "NT LM 0.12"),)
+)
 NLA = Finding("NET-RDP-NO-NLA", Severity.HIGH, "127.42.0.10", 3389, "tcp")
 
 
