@@ -11,7 +11,13 @@ from rich.markup import escape
 from rich.table import Table
 
 from rempart import config, i18n
-from rempart.app.audit import AuditOptions, SavedAudit, run_network_audit, save_and_report
+from rempart.app.audit import (
+    AuditOptions,
+    SavedAudit,
+    prepare_out_dir,
+    run_network_audit,
+    save_and_report,
+)
 from rempart.cli.common import build_scope, progress_bar
 from rempart.cli.main import app, console, err_console
 from rempart.core.errors import UsageError
@@ -125,6 +131,8 @@ def audit(
         )
     settings = config.load()
     scope = build_scope(network, ports, authorized=authorized, large=large)
+    if out is not None:
+        prepare_out_dir(out)  # say now, not after the scan, if the report cannot be written
     options = AuditOptions(try_default_credentials=try_default_credentials, snmp=not no_snmp)
     with progress_bar(err_console) as bar:
         result = run_network_audit(scope, options, settings, bar)

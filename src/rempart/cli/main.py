@@ -75,7 +75,7 @@ def run() -> None:
     except RempartError as exc:
         if State.debug:
             raise
-        err_console.print(f"{_('Error')}: {exc}", markup=False, highlight=False)
+        err_console.print(f"{_('Error')}: {exc}", markup=False, highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         err_console.print(_("Interrupted."), markup=False)
