@@ -45,7 +45,7 @@ def severity_label(sev: Severity) -> str:
 
 
 def findings_table(audit: Audit) -> Table:
-    from rempart.checks import get_check
+    from rempart.checks import get_meta
 
     lang = i18n.current_language()
     table = Table(title=_("Findings"), show_lines=False)
@@ -54,8 +54,8 @@ def findings_table(audit: Audit) -> Table:
     table.add_column(_("Target"))
     table.add_column(_("What"))
     for f in sorted(audit.findings, key=lambda f: f.sort_key):
-        meta = get_check(f.check_id)
-        title = meta.title[lang] if meta is not None else f.check_id
+        meta = get_meta(f.check_id)
+        title = meta.title.get(lang) if meta is not None else f.check_id
         table.add_row(
             f"[{SEVERITY_STYLE[f.severity]}]{severity_label(f.severity)}[/]",
             f.check_id,
