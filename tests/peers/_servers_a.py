@@ -8,6 +8,8 @@ with a deadline, never a sleep. The server is always killed when the test ends.
 from __future__ import annotations
 
 import contextlib
+import os
+import signal
 import socket
 import subprocess
 import threading
@@ -56,22 +58,36 @@ def _tail(log: Path) -> str:
 def running(
     argv: Sequence[str], address: str, port: int, log: Path, cwd: Path | None = None
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """Run ``argv`` until the block ends; yield once it listens on ``address:port``."""
+    """Run ``argv`` until the block ends; yield once it listens on ``address:port``.
+
+    The server gets its own session (process group): smbd signals its whole group when it
+    stops, which must not reach pytest, and the group lets us stop the children it forked.
+    """
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            list(argv), stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=cwd
+            list(argv),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            cwd=cwd,
+            start_new_session=True,
         )
         try:
             wait_for_port(address, port, proc, log)
             yield proc
         finally:
-            if proc.poll() is None:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait(timeout=10)
+            _stop_group(proc)
+
+
+def _stop_group(proc: subprocess.Popen[bytes]) -> None:
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, sig)
+        try:
+            proc.wait(timeout=10)
+            break
+        except subprocess.TimeoutExpired:
+            continue
 
 
 def context(seconds: float = 20.0, max_bytes: int = 1_000_000) -> ProbeContext:
@@ -123,3 +139,9 @@ def read_some(conn: socket.socket, n: int = 4096) -> bytes:
         return conn.recv(n)
     except OSError:
         return b""
+
+
+def silent(conn: socket.socket) -> None:
+    """A peer that accepts and never says a word, until the probe hangs up."""
+    while read_some(conn):
+        pass

@@ -10,7 +10,7 @@ import pytest
 from rempart.core.observations import FtpObservation
 from rempart.discover.probes import ftp
 from rempart.discover.probes.base import HostBudget, ProbeContext, ProbeError
-from tests.peers._servers_a import read_some, scripted_server
+from tests.peers._servers_a import read_some, scripted_server, silent
 
 ADDRESS = "127.0.3.1"
 
@@ -172,5 +172,5 @@ def test_an_endless_reply_is_cut() -> None:
 
 
 def test_a_silent_service_is_a_probe_error() -> None:
-    with scripted_server(read_some) as port, pytest.raises(ProbeError):
+    with scripted_server(silent) as port, pytest.raises(ProbeError):
         ftp.probe(ADDRESS, port, ctx(timeout=0.3))

@@ -11,7 +11,7 @@ import pytest
 from rempart.core.observations import SshObservation
 from rempart.discover.probes import ssh
 from rempart.discover.probes.base import HostBudget, ProbeContext, ProbeError
-from tests.peers._servers_a import read_some, scripted_server
+from tests.peers._servers_a import read_some, scripted_server, silent
 
 RECORDED = Path(__file__).parent / "recorded"
 ADDRESS = "127.0.3.1"
@@ -200,7 +200,7 @@ def test_ssh1_only_server_is_reported_without_sending_anything() -> None:
 
 
 def test_a_silent_service_is_a_probe_error() -> None:
-    with scripted_server(read_some) as port, pytest.raises(ProbeError):
+    with scripted_server(silent) as port, pytest.raises(ProbeError):
         ssh.probe(ADDRESS, port, ctx(timeout=0.3))
 
 
