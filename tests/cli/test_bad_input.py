@@ -73,7 +73,9 @@ def test_a_broken_settings_file_is_named(rempart_home: Path) -> None:
 def test_a_report_folder_that_is_a_file_is_refused_before_scanning(tmp_path: Path) -> None:
     blocker = tmp_path / "report"
     blocker.write_text("not a folder")
-    result = rempart("--lang", "en", "audit", "--network", "127.0.0.1", "--ports", "1", "--out", str(blocker))
+    result = rempart(
+        "--lang", "en", "audit", "--network", "127.0.0.1", "--ports", "1", "--out", str(blocker)
+    )
     assert_one_clear_line(result, "not a folder")
     assert blocker.read_text() == "not a folder"
 
