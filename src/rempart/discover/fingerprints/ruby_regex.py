@@ -194,9 +194,6 @@ def _class(pattern: str, i: int) -> tuple[str, int]:
         elif c in "|~&":
             out.append("\\" + c)  # Python warns about doubled set operators
             i += 1
-        elif c == "-" and out[-1] == "-":
-            out.append("\\-")
-            i += 1
         else:
             out.append(c)
             i += 1
