@@ -99,6 +99,7 @@ class CheckMeta:
     who: tuple[Who, ...]
     references: tuple[Reference, ...]
     categories: tuple[str, ...] = ()
+    rationale: str = ""  # why this severity (for docs/checks.md), in English
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,8 +169,8 @@ def _validate(meta: CheckMeta) -> None:
         for lang in SUPPORTED:
             if not text[lang].strip():
                 raise ValueError(f"{meta.id}: empty {name} in {lang}")
-    if not meta.who or not meta.references:
-        raise ValueError(f"{meta.id}: who and references must not be empty")
+    if not meta.who or not meta.references or not meta.rationale.strip():
+        raise ValueError(f"{meta.id}: who, references and rationale must not be empty")
 
 
 def _bounded(evidence: Evidence) -> Evidence:

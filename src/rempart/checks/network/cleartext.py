@@ -38,6 +38,7 @@ from rempart.core.observations import FtpObservation, HttpObservation
         ),
         who=(Who.IT_PROVIDER,),
         references=(refs.ANSSI_21, refs.ANS_ACCES),
+        rationale="medium: needs someone on the LAN or Wi-Fi to capture the password.",
         categories=("cleartext", "authentication"),
     )
 )

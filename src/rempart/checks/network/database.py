@@ -35,6 +35,7 @@ from rempart.core.observations import DatabaseObservation
         ),
         who=(Who.SOFTWARE_VENDOR, Who.IT_PROVIDER),
         references=(refs.ANSSI_17, refs.ANSSI_19, refs.ANSSI_12, refs.ANS_ACCES),
+        rationale="medium: reachable, still protected by its own passwords (checked elsewhere).",
         categories=("exposure", "patient-data"),
     )
 )

@@ -40,6 +40,10 @@ from rempart.core.observations import DicomObservation
                 "https://dicom.nema.org/medical/dicom/current/output/html/part15.html",
             ),
         ),
+        rationale=(
+            "medium: patient images reachable by any LAN device, but DICOM needs a tool and "
+            "knowledge."
+        ),
         categories=("imaging", "authentication", "patient-data"),
     )
 )

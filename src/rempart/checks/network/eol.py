@@ -68,6 +68,7 @@ def _candidates(service: Service) -> Iterator[tuple[str, str | None]]:
         ),
         who=(Who.IT_PROVIDER, Who.SOFTWARE_VENDOR, Who.DENTIST),
         references=(refs.ANSSI_35, refs.ANSSI_34, refs.ANS_EQUIPEMENTS, refs.CYBER_MISES_A_JOUR),
+        rationale="high: every future flaw stays open; known-exploited vulnerabilities accumulate.",
         categories=("patching", "end-of-life"),
     )
 )

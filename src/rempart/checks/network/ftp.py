@@ -39,6 +39,7 @@ from rempart.core.observations import FtpObservation
         ),
         who=(Who.IT_PROVIDER,),
         references=(refs.ANSSI_10, refs.ANSSI_21, refs.ANS_ACCES),
+        rationale="high: practice files readable (sometimes writable) without any password.",
         categories=("file-sharing", "authentication"),
     )
 )

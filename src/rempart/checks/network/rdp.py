@@ -44,6 +44,10 @@ from rempart.core.observations import (
         ),
         who=(Who.IT_PROVIDER, Who.ASSISTANT),
         references=(refs.ANSSI_17, refs.ANSSI_19, refs.ANSSI_28, refs.ANS_ACCES),
+        rationale=(
+            "medium: RDP is ransomware's main way in, but on the LAN it still needs a password; "
+            "high if it were reachable from the Internet (not judged here)."
+        ),
         categories=("remote-access", "exposure"),
     )
 )
@@ -91,6 +95,9 @@ def rdp_exposed(service: Service, ctx: CheckContext) -> Hit:
                 "Microsoft : CVE-2019-0708 (BlueKeep), la NLA comme atténuation",
                 "https://msrc.microsoft.com/update-guide/vulnerability/CVE-2019-0708",
             ),
+        ),
+        rationale=(
+            "high: pre-authentication attack surface (BlueKeep class) and easier password guessing."
         ),
         categories=("remote-access", "authentication"),
     )

@@ -43,6 +43,10 @@ WINRM = "winrm"
         ),
         who=(Who.DENTIST, Who.SOFTWARE_VENDOR, Who.IT_PROVIDER),
         references=(refs.ANSSI_3, refs.ANSSI_13, refs.ANS_ACCES),
+        rationale=(
+            "medium: a classic ransomware entry when its password is weak or stolen; protected by"
+            " the tool's own authentication."
+        ),
         categories=("remote-access", "third-party"),
     )
 )
@@ -97,6 +101,10 @@ def remote_access(service: Service, ctx: CheckContext) -> Hit:
                 "https://learn.microsoft.com/windows/win32/winrm/"
                 "installation-and-configuration-for-windows-remote-management",
             ),
+        ),
+        rationale=(
+            "low: default on Windows Server and needs administrator credentials; an amplifier for"
+            " lateral movement rather than an entry."
         ),
         categories=("remote-access", "administration", "lateral-movement"),
     )

@@ -48,6 +48,11 @@ SMB1_DIALECT = "NT LM 0.12"
                 "detect-enable-and-disable-smbv1-v2-v3",
             ),
         ),
+        rationale=(
+            "high: the protocol WannaCry spread through, exploitable without credentials "
+            "on a host missing its updates (EternalBlue); not critical because an updated "
+            "host resists the known exploits."
+        ),
         categories=("file-sharing", "legacy-protocol", "lateral-movement"),
     )
 )
@@ -97,6 +102,7 @@ def smb_v1(service: Service, ctx: CheckContext) -> Hit:
                 "https://learn.microsoft.com/windows-server/storage/file-server/smb-signing",
             ),
         ),
+        rationale="medium: exploitable only by an attacker already on the LAN, through NTLM relay.",
         categories=("file-sharing", "lateral-movement"),
     )
 )

@@ -38,6 +38,7 @@ DEFAULT_COMMUNITIES = frozenset(
         ),
         who=(Who.IT_PROVIDER,),
         references=(refs.ANSSI_12, refs.ANSSI_21, refs.ANS_EQUIPEMENTS),
+        rationale="medium: leaks configuration and network map; write access only with 'private'.",
         categories=("credentials", "legacy-protocol"),
     )
 )

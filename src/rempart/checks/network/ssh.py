@@ -81,6 +81,10 @@ def _weak(offered: tuple[str, ...], flagged: tuple[str, ...], known: frozenset[s
         ),
         who=(Who.IT_PROVIDER,),
         references=(refs.ANSSI_SSH, refs.ANSSI_21, refs.ANSSI_34),
+        rationale=(
+            "medium: weakens the encryption of an administration channel and signals an "
+            "unmaintained system."
+        ),
         categories=("encryption", "patching"),
     )
 )

@@ -39,6 +39,7 @@ from rempart.core.observations import TelnetObservation
         ),
         who=(Who.IT_PROVIDER, Who.DENTIST),
         references=(refs.ANSSI_21, refs.ANSSI_12, refs.ANS_EQUIPEMENTS),
+        rationale="high: clear-text administration console, often with factory passwords (Mirai).",
         categories=("legacy-protocol", "cleartext", "administration"),
     )
 )

@@ -60,6 +60,7 @@ def parse_utc(text: str | None) -> datetime | None:
         ),
         who=(Who.IT_PROVIDER,),
         references=(refs.ANSSI_TLS, refs.ANSSI_21, refs.ANSSI_34),
+        rationale="low: weak but not broken in practice on a LAN; a sign of missing updates.",
         categories=("encryption", "patching"),
     )
 )
@@ -101,6 +102,7 @@ def tls_old(service: Service, ctx: CheckContext) -> Hit:
         ),
         who=(Who.IT_PROVIDER,),
         references=(refs.ANSSI_TLS, refs.ANSSI_21),
+        rationale="low: trains users to click through warnings; no direct compromise.",
         categories=("encryption",),
     )
 )
@@ -143,6 +145,7 @@ def tls_cert_expired(service: Service, ctx: CheckContext) -> Hit:
         ),
         who=(Who.IT_PROVIDER,),
         references=(refs.ANSSI_TLS, refs.ANSSI_21),
+        rationale="low: same as an expired certificate; usual on appliances.",
         categories=("encryption",),
     )
 )

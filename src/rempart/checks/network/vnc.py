@@ -45,6 +45,7 @@ def vnc_without_password(obs: VncObservation) -> bool:
         ),
         who=(Who.IT_PROVIDER, Who.SOFTWARE_VENDOR),
         references=(refs.ANSSI_12, refs.ANSSI_13, refs.ANSSI_3, refs.ANS_ACCES),
+        rationale="critical: full remote control of a computer without any password.",
         categories=("remote-access", "authentication"),
     )
 )

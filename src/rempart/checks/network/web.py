@@ -48,6 +48,10 @@ ADMIN_CONSOLE_KINDS = frozenset({"nas", "router"})
                 "rancongiciels-ransomwares",
             ),
         ),
+        rationale=(
+            "low: an admin page on the LAN is normal for a box or NAS; it becomes serious with "
+            "default credentials or Internet exposure, which have their own findings."
+        ),
         categories=("administration", "exposure"),
     )
 )
@@ -89,6 +93,7 @@ def admin_console(service: Service, ctx: CheckContext) -> Hit:
         ),
         who=(Who.DENTIST, Who.IT_PROVIDER),
         references=(refs.ANSSI_12, refs.ANSSI_10, refs.ANS_ACCES, refs.CYBER_MOTS_DE_PASSE),
+        rationale="critical: full control for anyone who reads the manual.",
         categories=("credentials", "administration"),
     )
 )
