@@ -21,11 +21,13 @@ from rempart.discover.fingerprints.db import (
     load_own_rules,
 )
 from rempart.discover.fingerprints.recog import (
+    MAX_MATCH_BREAKS,
     MAX_MATCH_CHARS,
     Example,
     Fingerprint,
     FingerprintFile,
     Param,
+    bound_text,
     parse_file,
     parse_xml,
     verify_example,
@@ -33,6 +35,7 @@ from rempart.discover.fingerprints.recog import (
 from rempart.discover.fingerprints.ruby_regex import RubyRegexError, compile_ruby, translate
 
 __all__ = [
+    "MAX_MATCH_BREAKS",
     "MAX_MATCH_CHARS",
     "Example",
     "Fingerprint",
@@ -42,6 +45,7 @@ __all__ = [
     "FingerprintStats",
     "Param",
     "RubyRegexError",
+    "bound_text",
     "compile_ruby",
     "default_recog_dir",
     "load_fingerprints",

@@ -27,7 +27,13 @@ from defusedxml import ElementTree as SafeET
 
 from rempart import config
 from rempart.core.errors import DataError
-from rempart.discover.fingerprints.recog import Fingerprint, FingerprintFile, parse_file, parse_xml
+from rempart.discover.fingerprints.recog import (
+    Fingerprint,
+    FingerprintFile,
+    bound_text,
+    parse_file,
+    parse_xml,
+)
 from rempart.discover.fingerprints.ruby_regex import RubyRegexError
 
 __all__ = [
@@ -251,11 +257,12 @@ class FingerprintDB:
     def match(self, database: str, text: str) -> FingerprintMatch | None:
         """The first fingerprint of ``database`` that matches ``text``, or ``None``.
 
-        ``text`` may be the raw banner (see :func:`normalise`); only the first
-        :data:`~rempart.discover.fingerprints.recog.MAX_MATCH_CHARS` characters are read.
+        ``text`` may be the raw banner (see :func:`normalise`); only its start is read
+        (:func:`~rempart.discover.fingerprints.recog.bound_text`).
         """
         if not text:
             return None
+        text = bound_text(text)
         cleaned = normalise(database, text)
         found = self._first(database, cleaned)
         if found is None and cleaned != text:

@@ -36,11 +36,13 @@ from rempart.discover.fingerprints.ruby_regex import RubyRegexError, compile_rub
 
 __all__ = [
     "MAX_FILE_BYTES",
+    "MAX_MATCH_BREAKS",
     "MAX_MATCH_CHARS",
     "Example",
     "Fingerprint",
     "FingerprintFile",
     "Param",
+    "bound_text",
     "iter_examples",
     "parse_file",
     "parse_xml",
@@ -49,11 +51,26 @@ __all__ = [
 
 MAX_FILE_BYTES = 16 * 1024 * 1024  # Recog's largest file is about 1 MB
 MAX_EXAMPLE_FILE_BYTES = 1024 * 1024
-# Only the first characters of a banner, title or certificate name are matched: every
-# fingerprint's pattern then runs in bounded time even if it backtracks badly.
-MAX_MATCH_CHARS = 4096
+# Only the start of a banner, title or certificate name is matched, so that every pattern
+# runs in bounded time even when it backtracks badly: Python's re has no timeout, and some
+# Recog patterns are cubic in the number of line breaks (telnet's "^\**(?:\r|\n)*\**\s*…"
+# took 21 s on 4 KB of CRLFs; 0.1 s at most per database within these bounds). Recog's
+# longest example has 838 characters and 28 lines.
+MAX_MATCH_CHARS = 2048
+MAX_MATCH_BREAKS = 128  # "\r" and "\n" characters
+_BREAK = re.compile(r"[\r\n]")
 
 _PLACEHOLDER = re.compile(r"\{([^\s{}]+)\}")
+
+
+def bound_text(text: str) -> str:
+    """The part of ``text`` that is matched: :data:`MAX_MATCH_CHARS` characters at most,
+    cut before the line break beyond :data:`MAX_MATCH_BREAKS`."""
+    text = text[:MAX_MATCH_CHARS]
+    for count, m in enumerate(_BREAK.finditer(text), start=1):
+        if count > MAX_MATCH_BREAKS:
+            return text[: m.start()]
+    return text
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,12 +110,12 @@ class Fingerprint:
         return compile_ruby(self.pattern, self.flags or None)
 
     def match(self, text: str) -> dict[str, str | None] | None:
-        """The params extracted from ``text`` (first :data:`MAX_MATCH_CHARS`), or ``None``.
+        """The params extracted from ``text`` (see :func:`bound_text`), or ``None``.
 
         A param whose capture group did not take part in the match maps to ``None``, as
         Recog's ``nil``. Raises :class:`RubyRegexError` when the pattern is untranslatable.
         """
-        m = self.regex().search(text[:MAX_MATCH_CHARS])
+        m = self.regex().search(bound_text(text))
         if m is None:
             return None
         result: dict[str, str | None] = {}
