@@ -290,3 +290,24 @@ def test_match_properties_never_mix_product_and_version_of_different_things() ->
     assert (found.product, found.version, found.device_type) == ("Windows", "10", "PC")
     empty = FingerprintMatch(description="d")
     assert (empty.product, empty.vendor, empty.version, empty.cpe) == (None, None, None, None)
+
+
+def test_example_text_keeps_entities_and_literal_newlines() -> None:
+    xml = fingerprints_xml(
+        "t.db",
+        '<fingerprint pattern="^Box &amp; co\\r\\n(\\w+) login:$"><description>d</description>'
+        '<example hw.model="X1">Box &amp; co&#13;&#10;X1 login:</example>'
+        '<example hw.model="X2">Box &amp; co&#13;\nX2 login:</example>'
+        '<param pos="1" name="hw.model"/></fingerprint>',
+    )
+    fp = parse_xml(xml.encode(), "t.xml").fingerprints[0]
+    assert [e.text for e in fp.examples] == ["Box & co\r\nX1 login:", "Box & co\r\nX2 login:"]
+    assert [verify_example(fp, e) for e in fp.examples] == [None, None]
+
+
+def test_an_error_in_a_fingerprint_names_the_file() -> None:
+    xml = fingerprints_xml(
+        "t.db", "<fingerprint><description>no pattern</description></fingerprint>"
+    )
+    with pytest.raises(DataError, match=r"own_rules\.xml"):
+        parse_xml(xml.encode(), "own_rules.xml", source="rempart")

@@ -24,7 +24,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -89,7 +89,6 @@ class Example:
     text: str
     expected: Mapping[str, str]
     attributes: Mapping[str, str]
-    line: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,7 +190,7 @@ class FingerprintFile:
 
 
 def iter_examples(
-    files: Iterator[FingerprintFile] | list[FingerprintFile],
+    files: Iterable[FingerprintFile],
 ) -> Iterator[tuple[FingerprintFile, Fingerprint, Example]]:
     """Every (file, fingerprint, example) triple, in file order."""
     for file in files:
@@ -237,9 +236,13 @@ def _example_text(
 
 
 def _parse_fingerprint(
-    elem: Any, database: str, protocol: str | None, source: str, example_dir: Path | None
+    elem: Any,
+    database: str,
+    protocol: str | None,
+    source: str,
+    example_dir: Path | None,
+    where: str,
 ) -> tuple[Fingerprint, int]:
-    where = f"{source}"
     pattern = elem.get("pattern")
     if pattern is None:
         raise DataError(f"{where}: a <fingerprint> has no pattern attribute.")
@@ -307,7 +310,7 @@ def parse_xml(
     fingerprints: list[Fingerprint] = []
     skipped = 0
     for elem in root.findall("fingerprint"):
-        fingerprint, n = _parse_fingerprint(elem, database, protocol, source, example_dir)
+        fingerprint, n = _parse_fingerprint(elem, database, protocol, source, example_dir, name)
         fingerprints.append(fingerprint)
         skipped += n
     if not fingerprints:
