@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import socket
 import ssl
+import threading
 from pathlib import Path
 
 import pytest
@@ -384,3 +385,35 @@ def test_non_http_service_is_not_http() -> None:
 
     with TcpServer(ssh_like) as server:
         assert http.probe(server.address, server.port, ctx(timeout=0.5), tls=False) is None
+
+
+def test_slow_drip_answer_is_cut_off() -> None:
+    stop = threading.Event()
+
+    def drip(conn: socket.socket) -> None:
+        read_request(conn)
+        conn.sendall(b"HTTP/1.1 200 OK\r\n")
+        while not stop.wait(0.05):  # one header byte every 50 ms, forever
+            conn.sendall(b"X")
+
+    c = ctx(timeout=0.2, seconds=30)
+    try:
+        with TcpServer(drip) as server, pytest.raises(ProbeError):
+            http.probe(server.address, server.port, c, tls=False)
+    finally:
+        stop.set()
+    assert c.budget.remaining() > 20  # the host's budget was not eaten by one page
+
+
+def test_unauthenticated_basic_root_is_a_cleartext_password_prompt() -> None:
+    def router(conn: socket.socket) -> None:
+        read_request(conn)
+        challenge = {"WWW-Authenticate": 'Basic realm="TP-LINK Wireless N Router WR841N"'}
+        conn.sendall(http_answer("401 Unauthorized", challenge, ""))
+
+    with TcpServer(router) as server:
+        obs = http.probe(server.address, server.port, ctx(creds=True))
+    assert obs is not None and obs.status == 401
+    assert obs.console == "TP-Link router" and obs.password_over_cleartext
+    assert obs.www_authenticate is not None and obs.www_authenticate.startswith("Basic")
+    assert obs.default_credentials == ()

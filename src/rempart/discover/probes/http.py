@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import re
+import time
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ SERVER_SPEAKS_FIRST = False
 MAX_HEADERS = 16 * 1024
 MAX_BODY = 64 * 1024
 MAX_REDIRECTS = 2
+FETCH_TIMEOUTS = 4  # one answer may take at most this many operation timeouts
 USER_AGENT = "Rempart-audit/0.1"
 
 _STATUS_LINE = re.compile(rb"^HTTP/(\d)\.(\d) +(\d{3})(?: +([^\r\n]*))?\r?\n")
@@ -335,11 +337,15 @@ def build_request(
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", errors="replace") + body
 
 
-def _read_response(stream: _Stream) -> HttpResponse | None:
+def _read_response(stream: _Stream, deadline: float = float("inf")) -> HttpResponse | None:
+    """Read one response: head up to MAX_HEADERS, body up to MAX_BODY, until ``deadline``
+    (a server dripping bytes slowly cannot hold the probe past it)."""
     buf = b""
     while split_head(buf) is None:
         if len(buf) > MAX_HEADERS:
             return None
+        if time.monotonic() > deadline:
+            raise ProbeError("HTTP answer too slow")
         data = stream.recv(4096)
         if not data:
             break
@@ -362,6 +368,8 @@ def _read_response(stream: _Stream) -> HttpResponse | None:
     body = rest
     try:
         while len(body) < cap and (want is None or len(body) < want):
+            if time.monotonic() > deadline:
+                break
             data = stream.recv(min(16384, cap - len(body)))
             if not data:
                 break
@@ -405,7 +413,7 @@ def fetch(
         stream.sendall(
             build_request(method, address, port, path, tls=tls, headers=headers, body=body)
         )
-        return _read_response(stream)
+        return _read_response(stream, time.monotonic() + FETCH_TIMEOUTS * ctx.timeout)
     finally:
         sock.close()
 
