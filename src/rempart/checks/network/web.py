@@ -62,6 +62,8 @@ def admin_console(service: Service, ctx: CheckContext) -> Hit:
     evidence = [Evidence("console", f"{obs.console or obs.console_kind} ({obs.console_kind})")]
     if obs.console_version:
         evidence.append(Evidence("version", obs.console_version))
+    if obs.console_model:
+        evidence.append(Evidence("model", obs.console_model))
     if obs.title:
         evidence.append(Evidence("page title", obs.title))
     return tuple(evidence)
