@@ -6,6 +6,8 @@ import socket
 from collections.abc import Callable
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from rempart.core.observations import FtpObservation
 from rempart.discover.probes import ftp
@@ -174,3 +176,16 @@ def test_an_endless_reply_is_cut() -> None:
 def test_a_silent_service_is_a_probe_error() -> None:
     with scripted_server(silent) as port, pytest.raises(ProbeError):
         ftp.probe(ADDRESS, port, ctx(timeout=0.3))
+
+
+@given(st.binary(max_size=4096))
+def test_parsers_raise_nothing_but_probe_error_on_random_bytes(data: bytes) -> None:
+    ftp.claims(data)
+    for candidate in (data, b"220-" + data, b"211 " + data):
+        try:
+            parsed = ftp.parse_reply(candidate)
+        except ProbeError:
+            continue
+        if parsed is not None:
+            ftp.offers_auth_tls(parsed[0])
+            assert len(ftp.banner_text(parsed[0])) <= 1024

@@ -8,6 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from rempart.core.observations import RdpObservation
 from rempart.discover.probes import rdp
@@ -145,3 +147,12 @@ def test_a_web_server_is_not_rdp() -> None:
 def test_a_silent_service_is_a_probe_error() -> None:
     with scripted_server(silent) as port, pytest.raises(ProbeError):
         rdp.probe(ADDRESS, port, ctx(timeout=0.3))
+
+
+@given(st.binary(max_size=1024))
+def test_parser_raises_nothing_but_probe_error_on_random_bytes(data: bytes) -> None:
+    for candidate in (data, b"\x03\x00\x00\x13" + data, b"\x03\x00\x00\x13\x0e\xd0" + data):
+        try:
+            rdp.parse_confirm(candidate)
+        except ProbeError:
+            pass

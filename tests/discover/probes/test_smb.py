@@ -8,6 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from smbprotocol import Dialects
 
 from rempart.core.observations import SmbObservation
@@ -198,3 +200,17 @@ def test_port_139_starts_with_a_netbios_session_request(monkeypatch: pytest.Monk
     assert all(r.startswith(b"\x81") for r in requests)
     assert isinstance(seen, SmbObservation)
     assert seen.dialects == ("3.1.1",)
+
+
+@given(st.binary(max_size=4096))
+def test_parsers_raise_nothing_but_probe_error_on_random_bytes(data: bytes) -> None:
+    for parse, prefix in (
+        (smb.parse_smb2_negotiate, b"\xfeSMB"),
+        (smb.parse_smb1_negotiate, b"\xffSMB\x72\x00\x00\x00\x00"),
+        (smb.message_length, b"\x00"),
+    ):
+        for candidate in (data, prefix + data):
+            try:
+                parse(candidate)
+            except ProbeError:
+                pass

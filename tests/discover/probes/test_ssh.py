@@ -7,6 +7,8 @@ import struct
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from rempart.core.observations import SshObservation
 from rempart.discover.probes import ssh
@@ -223,3 +225,16 @@ def test_an_endless_preamble_stops_at_the_byte_cap() -> None:
         except ProbeError:
             seen = None
     assert seen is None
+
+
+@given(st.binary(max_size=4096))
+def test_parsers_raise_nothing_but_probe_error_on_random_bytes(data: bytes) -> None:
+    ssh.claims(data)
+    ssh.parse_identification(data)
+    ssh.find_identification(data)
+    for parse in (ssh.packet_payload, ssh.parse_kexinit):
+        for candidate in (data, bytes([20]) + data):
+            try:
+                parse(candidate)
+            except ProbeError:
+                pass

@@ -5,6 +5,8 @@ from __future__ import annotations
 import socket
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from rempart.core.observations import TelnetObservation
 from rempart.discover.probes import telnet
@@ -156,3 +158,14 @@ def test_endless_negotiation_is_bounded() -> None:
 def test_a_silent_service_is_a_probe_error() -> None:
     with scripted_server(silent) as port, pytest.raises(ProbeError):
         telnet.probe(ADDRESS, port, ctx(timeout=0.2))
+
+
+@given(st.binary(max_size=4096))
+def test_parser_raises_nothing_but_probe_error_on_random_bytes(data: bytes) -> None:
+    telnet.claims(data)
+    try:
+        parsed = telnet.parse(data)
+    except ProbeError:
+        return
+    telnet.refusals(parsed.commands, set())
+    assert len(telnet.observation(parsed.text, parsed.negotiation).banner) <= 1024

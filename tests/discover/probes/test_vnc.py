@@ -7,6 +7,8 @@ import struct
 from collections.abc import Callable
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from rempart.core.observations import VncObservation
 from rempart.discover.probes import vnc
@@ -126,3 +128,14 @@ def test_a_server_that_stops_after_its_version_is_a_probe_error() -> None:
 def test_a_silent_service_is_a_probe_error() -> None:
     with scripted_server(silent) as port, pytest.raises(ProbeError):
         vnc.probe(ADDRESS, port, ctx(timeout=0.3))
+
+
+@given(st.binary(max_size=64))
+def test_version_parser_never_crashes(data: bytes) -> None:
+    for candidate in (data, b"RFB " + data):
+        version = vnc.parse_version(candidate)
+        assert version is None or version.reply in (
+            b"RFB 003.003\n",
+            b"RFB 003.007\n",
+            b"RFB 003.008\n",
+        )

@@ -93,7 +93,7 @@ def tpkt_length(header: bytes) -> int:
     """The total length announced by a TPKT header (RFC 1006 §6), bounded."""
     if len(header) < 4 or header[0] != 3:
         raise NotRdp("not a TPKT packet")
-    (length,) = struct.unpack(">H", header[2:4])
+    length = int.from_bytes(header[2:4], "big")
     if length < 11 or length > MAX_TPKT:
         raise NotRdp(f"implausible TPKT length {length}")
     return length

@@ -158,7 +158,7 @@ def packet_length(header: bytes) -> int:
     """The length announced by a binary packet's first four bytes, bounded."""
     if len(header) < 4:
         raise ProbeError("short SSH packet header")
-    (length,) = struct.unpack(">I", header[:4])
+    length = int.from_bytes(header[:4], "big")
     if length < 2 or length > MAX_PACKET:
         raise ProbeError(f"implausible SSH packet length {length}")
     return length

@@ -15,7 +15,13 @@ import socket
 from dataclasses import dataclass
 
 from rempart.core.observations import TelnetObservation
-from rempart.discover.probes.base import MAX_BANNER, ProbeContext, ProbeError, clean_text
+from rempart.discover.probes.base import (
+    MAX_BANNER,
+    BudgetExceeded,
+    ProbeContext,
+    ProbeError,
+    clean_text,
+)
 
 NAME = "telnet"
 PORTS: tuple[int, ...] = (23, 2323)
@@ -126,14 +132,19 @@ def observation(text: bytes, negotiation: bool) -> TelnetObservation:
     )
 
 
-def _read(sock: socket.socket, ctx: ProbeContext, quiet: ProbeContext) -> bytes | None:
-    """Next bytes, ``b""`` on EOF, ``None`` after a quiet period."""
+def _read(sock: socket.socket, quiet: ProbeContext) -> bytes | None:
+    """Next bytes, ``b""`` on EOF or reset, ``None`` after a quiet period.
+
+    The host's caps (:class:`BudgetExceeded`) still end the probe.
+    """
     try:
         return quiet.recv(sock, 4096)
-    except ProbeError:
-        if ctx.budget.remaining() <= 0:
-            raise
-        return None
+    except BudgetExceeded:
+        raise
+    except ProbeError as exc:
+        if isinstance(exc.__cause__, TimeoutError):
+            return None
+        return b""
 
 
 def probe(
@@ -150,7 +161,7 @@ def probe(
     nudged = False
     try:
         for _ in range(MAX_ROUNDS):
-            data = _read(sock, ctx, quiet)
+            data = _read(sock, quiet)
             if data is None:
                 if text.strip() or nudged:
                     break
