@@ -417,3 +417,9 @@ def test_unauthenticated_basic_root_is_a_cleartext_password_prompt() -> None:
     assert obs.console == "TP-Link router" and obs.password_over_cleartext
     assert obs.www_authenticate is not None and obs.www_authenticate.startswith("Basic")
     assert obs.default_credentials == ()
+
+
+@pytest.mark.parametrize("charset", ["zlib", "base64", "rot13", "idna", "no-such-codec", "x" * 40])
+def test_hostile_charset_falls_back_to_utf8(charset: str) -> None:
+    text = http.decode_body("<p>été</p>".encode(), f"text/html; charset={charset}")
+    assert text == "<p>été</p>"

@@ -161,15 +161,15 @@ def decode_body(body: bytes, content_type: str | None) -> str:
         if match:
             charset = match.group(1)
     if charset is None:
-        match = _META_CHARSET.search(body[:4096])
-        if match:
-            charset = match.group(1).decode("ascii", errors="replace")
+        meta = _META_CHARSET.search(body[:4096])
+        if meta:
+            charset = meta.group(1).decode("ascii", errors="replace")
     for candidate in (charset, "utf-8"):
         if not candidate:
             continue
         try:
             return body.decode(candidate, errors="replace")
-        except LookupError:
+        except (LookupError, ValueError):  # unknown or non-text codec ("zlib", "base64")
             continue
     return body.decode("utf-8", errors="replace")
 
