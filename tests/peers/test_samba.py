@@ -7,6 +7,7 @@ mandatory`` is told apart from the default.
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
@@ -82,6 +83,9 @@ def test_samba_allowing_nt1_is_reported_with_smb1(smbd: SmbdFactory) -> None:
     assert seen.dialects == ("NT LM 0.12", "2.0.2", "2.1", "3.0", "3.0.2", "3.1.1")
     assert seen.signing_required is False
     assert seen.server_guid
+    # The null session of SMBv1 names the product and version, as smbd --version does.
+    version = subprocess.run([require_binary("smbd"), "--version"], capture_output=True, text=True)
+    assert seen.native_lm == "Samba " + version.stdout.split()[-1]
 
 
 def test_samba_with_smb2_minimum_is_reported_without_smb1(smbd: SmbdFactory) -> None:

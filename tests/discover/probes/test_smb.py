@@ -74,6 +74,35 @@ def test_recorded_samba_smb2_answers_give_dialect_and_signing(name: str, dialect
     assert answer.server_guid
 
 
+def test_recorded_samba_null_session_gives_native_os_and_lan_manager() -> None:
+    message = recorded("smb1_null_session")[4:]
+    assert smb.parse_smb1_session_setup(message) == ("Windows 6.1", "Samba 4.17.12-Debian")
+
+
+def test_refused_null_session_gives_nothing() -> None:
+    message = bytearray(recorded("smb1_null_session")[4:36])
+    struct.pack_into("<I", message, 5, 0xC000006D)  # STATUS_LOGON_FAILURE
+    assert smb.parse_smb1_session_setup(bytes(message) + b"\x00\x00\x00") == (None, None)
+
+
+def test_native_strings_without_terminator_are_still_bounded() -> None:
+    head = recorded("smb1_null_session")[4:43]
+    endless = "A".join("x" for _ in range(3000)).encode("utf-16-le")
+    message = head[:-2] + struct.pack("<H", min(len(endless) + 1, 0xFFFF)) + b"\x00" + endless
+    native_os, native_lm = smb.parse_smb1_session_setup(message)
+    assert native_os is not None and len(native_os) <= 256
+    assert native_lm is None
+
+
+def test_null_session_request_sends_no_name_and_no_password() -> None:
+    message = smb.smb1_null_session_request()[4:]
+    assert message[4] == 0x73
+    assert message[32] == 13  # WordCount of the NT LM 0.12 form
+    oem_len, unicode_len = struct.unpack_from("<HH", message, 33 + 14)
+    assert (oem_len, unicode_len) == (0, 0)
+    assert message.endswith("Rempart".encode("utf-16-le") + b"\x00\x00")
+
+
 def test_smb2_error_answer_means_the_dialect_was_refused() -> None:
     message = bytearray(recorded("smb2_0202")[4:72])
     struct.pack_into("<I", message, 8, 0xC00000BB)  # STATUS_NOT_SUPPORTED
@@ -207,6 +236,7 @@ def test_parsers_raise_nothing_but_probe_error_on_random_bytes(data: bytes) -> N
     for parse, prefix in (
         (smb.parse_smb2_negotiate, b"\xfeSMB"),
         (smb.parse_smb1_negotiate, b"\xffSMB\x72\x00\x00\x00\x00"),
+        (smb.parse_smb1_session_setup, b"\xffSMB\x73\x00\x00\x00\x00"),
         (smb.message_length, b"\x00"),
     ):
         for candidate in (data, prefix + data):

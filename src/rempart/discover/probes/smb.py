@@ -39,7 +39,7 @@ from smbprotocol.connection import (
 from smbprotocol.header import Commands, SMB2HeaderRequest
 
 from rempart.core.observations import SmbObservation
-from rempart.discover.probes.base import ProbeContext, ProbeError
+from rempart.discover.probes.base import ProbeContext, ProbeError, clean_text
 
 NAME = "smb"
 PORTS: tuple[int, ...] = (445, 139)
@@ -61,6 +61,9 @@ NETBIOS_SESSION_PORT = 139
 SMB1_MAGIC = b"\xffSMB"
 SMB2_MAGIC = b"\xfeSMB"
 SMB1_COM_NEGOTIATE = 0x72
+SMB1_COM_SESSION_SETUP_ANDX = 0x73
+SMB1_CAP_UNICODE = 0x04
+SMB1_CAP_NT_STATUS = 0x40
 # MS-CIFS §2.2.4.52.2 SecurityMode bits.
 SMB1_SECURITY_SIGNATURES_ENABLED = 0x04
 SMB1_SECURITY_SIGNATURES_REQUIRED = 0x08
@@ -159,6 +162,87 @@ def smb1_negotiate_request(dialects: tuple[str, ...] = (SMB1_DIALECT,)) -> bytes
     return direct_tcp(header + b"\x00" + struct.pack("<H", len(body)) + body)
 
 
+def smb1_null_session_request(uid: int = 0) -> bytes:
+    """SESSION_SETUP_ANDX with no user and no password (MS-CIFS §2.2.4.53.1, NT LM 0.12
+    without extended security): the server answers with its native OS and LAN manager."""
+    header = struct.pack(
+        "<4sBIBHH8sHHHHH",
+        SMB1_MAGIC,
+        SMB1_COM_SESSION_SETUP_ANDX,
+        0,
+        0x18,
+        0xC001,
+        0,
+        b"\x00" * 8,
+        0,
+        0,
+        0x5250,
+        uid,
+        1,
+    )
+    words = struct.pack(
+        "<BBHHHHIHHII",
+        0xFF,  # no AndX command
+        0,
+        0,
+        0xFFFF,  # max buffer size
+        2,  # max mpx count
+        0,  # VC number
+        0,  # session key
+        0,  # OEM password length: null session
+        0,  # Unicode password length
+        0,
+        SMB1_CAP_UNICODE | SMB1_CAP_NT_STATUS,
+    )
+    strings = b"".join(_utf16z(text) for text in ("", "", "Rempart", "Rempart"))
+    data = b"\x00" + strings  # pad: Unicode strings start on an even offset
+    return direct_tcp(header + b"\x0d" + words + struct.pack("<H", len(data)) + data)
+
+
+def _utf16z(text: str) -> bytes:
+    return text.encode("utf-16-le") + b"\x00\x00"
+
+
+def parse_smb1_session_setup(message: bytes) -> tuple[str | None, str | None]:
+    """Native OS and native LAN manager from a SESSION_SETUP_ANDX response (MS-CIFS
+    §2.2.4.53.2); ``(None, None)`` when the server refused or sent none."""
+    if len(message) < 33 or message[:4] != SMB1_MAGIC:
+        raise ProbeError("not an SMBv1 message")
+    if message[4] != SMB1_COM_SESSION_SETUP_ANDX:
+        raise ProbeError("SMBv1 answer is not a SESSION_SETUP_ANDX response")
+    (flags2,) = struct.unpack_from("<H", message, 10)
+    words = message[32]
+    data_start = 33 + 2 * words + 2
+    if words == 0 or data_start > len(message):
+        return None, None
+    (byte_count,) = struct.unpack_from("<H", message, data_start - 2)
+    data = message[data_start : data_start + byte_count]
+    if flags2 & 0x8000:  # Unicode strings, aligned on an even offset from the header
+        if data_start % 2:
+            data = data[1:]
+        parts = _split_utf16z(data)
+    else:
+        parts = [clean_text(p) for p in data.split(b"\x00")]
+    native_os = parts[0] if parts and parts[0] else None
+    native_lm = parts[1] if len(parts) > 1 and parts[1] else None
+    return native_os, native_lm
+
+
+def _split_utf16z(data: bytes) -> list[str]:
+    parts: list[str] = []
+    start = 0
+    for i in range(0, len(data) - 1, 2):
+        if data[i : i + 2] == b"\x00\x00":
+            parts.append(clean_text(data[start:i].decode("utf-16-le", errors="replace")))
+            start = i + 2
+            if len(parts) == 3:
+                break
+    else:
+        if start < len(data):
+            parts.append(clean_text(data[start:].decode("utf-16-le", errors="replace")))
+    return parts
+
+
 def netbios_session_request(called: str = "*SMBSERVER", calling: str = "REMPART") -> bytes:
     """RFC 1002 §4.3.2 SESSION REQUEST, needed before SMB on port 139."""
     return b"\x81\x00" + struct.pack(">H", 68) + _netbios_name(called) + _netbios_name(calling)
@@ -233,7 +317,11 @@ def parse_smb1_negotiate(message: bytes) -> Smb1Negotiation:
     )
 
 
-def assemble(smb1: Smb1Negotiation | None, smb2: dict[str, Smb2Negotiation]) -> SmbObservation:
+def assemble(
+    smb1: Smb1Negotiation | None,
+    smb2: dict[str, Smb2Negotiation],
+    native: tuple[str | None, str | None] = (None, None),
+) -> SmbObservation:
     """One observation from the SMBv1 answer and the SMB2 answers accepted, by dialect name."""
     dialects: list[str] = []
     has_smb1 = smb1 is not None and smb1.dialect_index == 0
@@ -260,6 +348,8 @@ def assemble(smb1: Smb1Negotiation | None, smb2: dict[str, Smb2Negotiation]) -> 
         signing_required=signing_required,
         signing_enabled=signing_enabled,
         server_guid=guid,
+        native_os=native[0],
+        native_lm=native[1],
     )
 
 
@@ -283,22 +373,55 @@ def _open(address: str, port: int, ctx: ProbeContext) -> socket.socket:
     return sock
 
 
+def _read_message(sock: socket.socket, ctx: ProbeContext) -> bytes | None:
+    head = ctx.recv(sock, 4)
+    if not head:
+        return None
+    if len(head) < 4:
+        head += ctx.recv_exact(sock, 4 - len(head))
+    return ctx.recv_exact(sock, message_length(head))
+
+
 def _exchange(address: str, port: int, ctx: ProbeContext, request: bytes) -> bytes | None:
     """Send one request on a fresh connection; the answer's SMB message, or ``None`` when the
     server hangs up (how Samba refuses a dialect it does not allow)."""
     sock = _open(address, port, ctx)
     try:
         ctx.sendall(sock, request)
-        head = ctx.recv(sock, 4)
-        if not head:
-            return None
-        if len(head) < 4:
-            head += ctx.recv_exact(sock, 4 - len(head))
-        return ctx.recv_exact(sock, message_length(head))
+        return _read_message(sock, ctx)
     except ProbeError as exc:
         if _hung_up(exc):
             return None
         raise
+    finally:
+        sock.close()
+
+
+def _smb1(
+    address: str, port: int, ctx: ProbeContext
+) -> tuple[bytes | None, tuple[str | None, str | None]]:
+    """SMBv1 NEGOTIATE, then, if NT LM 0.12 was chosen, a null session setup on the same
+    connection for the native OS and LAN manager. The negotiate answer and what was seen."""
+    sock = _open(address, port, ctx)
+    try:
+        try:
+            ctx.sendall(sock, smb1_negotiate_request())
+            answer = _read_message(sock, ctx)
+        except ProbeError as exc:
+            if _hung_up(exc):
+                return None, (None, None)
+            raise
+        if answer is None or answer[:4] != SMB1_MAGIC:
+            return answer, (None, None)
+        if parse_smb1_negotiate(answer).dialect_index != 0:
+            return answer, (None, None)
+        try:
+            ctx.sendall(sock, smb1_null_session_request())
+            setup = _read_message(sock, ctx)
+            native = parse_smb1_session_setup(setup) if setup else (None, None)
+        except ProbeError:
+            native = (None, None)  # optional: the dialect is what matters
+        return answer, native
     finally:
         sock.close()
 
@@ -336,8 +459,9 @@ def probe(address: str, port: int, ctx: ProbeContext, banner: bytes = b"") -> Sm
         if negotiation.dialect == code:
             smb2[name] = negotiation
     smb1: Smb1Negotiation | None = None
+    native: tuple[str | None, str | None] = (None, None)
     try:
-        answer = _exchange(address, port, ctx, smb1_negotiate_request())
+        answer, native = _smb1(address, port, ctx)
         if answer is not None and answer[:4] == SMB1_MAGIC:
             smb1 = parse_smb1_negotiate(answer)
             spoke_smb = True
@@ -348,4 +472,4 @@ def probe(address: str, port: int, ctx: ProbeContext, banner: bytes = b"") -> Sm
             raise
     if not spoke_smb:
         return None
-    return assemble(smb1, smb2)
+    return assemble(smb1, smb2, native)
