@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -40,3 +44,41 @@ def shared_data(*parts: str) -> Path:
             pytest.fail(message)
         pytest.skip(message)
     return path
+
+
+@contextmanager
+def tcp_server(
+    handler: Callable[[socket.socket], None], address: str = "127.0.5.1"
+) -> Iterator[int]:
+    """A tiny server on ``address`` running ``handler`` for each connection; yields its port."""
+    srv = socket.socket()
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind((address, 0))
+    srv.listen(16)
+    stop = threading.Event()
+
+    def serve() -> None:
+        srv.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = srv.accept()
+            except (TimeoutError, OSError):
+                continue
+            threading.Thread(target=_run, args=(handler, conn), daemon=True).start()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield srv.getsockname()[1]
+    finally:
+        stop.set()
+        thread.join(2)
+        srv.close()
+
+
+def _run(handler: Callable[[socket.socket], None], conn: socket.socket) -> None:
+    with conn:
+        try:
+            handler(conn)
+        except OSError:
+            pass

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import socket
 import struct
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 
 from rempart.core.observations import HttpObservation, SshObservation
 from rempart.discover.identify import Identifier, IdentifyOptions, fingerprint_texts
 from rempart.discover.probes.base import HostBudget
+from tests.support import tcp_server
 
 ADDR = "127.0.5.1"
 
@@ -37,42 +35,6 @@ def kexinit_packet() -> bytes:
     if padding < 4:
         padding += 8
     return struct.pack(">IB", len(payload) + padding + 1, padding) + payload + b"\x00" * padding
-
-
-@contextmanager
-def tcp_server(handler: Callable[[socket.socket], None]) -> Iterator[int]:
-    """A tiny server on 127.0.5.1 running ``handler`` for each connection; yields its port."""
-    srv = socket.socket()
-    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    srv.bind((ADDR, 0))
-    srv.listen(16)
-    stop = threading.Event()
-
-    def serve() -> None:
-        srv.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                conn, _ = srv.accept()
-            except (TimeoutError, OSError):
-                continue
-            threading.Thread(target=_run, args=(handler, conn), daemon=True).start()
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        yield srv.getsockname()[1]
-    finally:
-        stop.set()
-        thread.join(2)
-        srv.close()
-
-
-def _run(handler: Callable[[socket.socket], None], conn: socket.socket) -> None:
-    with conn:
-        try:
-            handler(conn)
-        except OSError:
-            pass
 
 
 def ssh_server(conn: socket.socket) -> None:
