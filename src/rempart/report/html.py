@@ -24,7 +24,6 @@ from rempart.report.words import (
     language,
     report_words,
     severity_label,
-    who_label,
 )
 
 
@@ -113,7 +112,7 @@ def _view(finding: Finding, lang: str, names: dict[str, str]) -> FindingView:
         title=meta.title.get(lang),
         risk=meta.risk.get(lang),
         remediation=meta.remediation.get(lang),
-        who=tuple(who_label(w.value) for w in meta.who),
+        who=tuple(w.label.get(lang) for w in meta.who),
         references=tuple((r.label, r.url) for r in meta.references),
         hostname=hostname,
         known=True,

@@ -38,16 +38,6 @@ def severity_label(severity: Severity) -> str:
     return labels[severity]
 
 
-def who_label(who: str) -> str:
-    labels = {
-        "dentist": _("the dentist"),
-        "assistant": _("the assistant"),
-        "it_provider": _("the IT provider"),
-        "software_vendor": _("the software vendor"),
-    }
-    return labels.get(who, who)
-
-
 def report_words() -> dict[str, str]:
     """Every fixed word of report.html, in the current language."""
     return {
