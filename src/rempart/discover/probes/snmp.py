@@ -219,6 +219,23 @@ def _socket_for(addresses: Sequence[str]) -> socket.socket:
     return sock
 
 
+def _send(sock: socket.socket, message: bytes, target: tuple[str, int], timeout: float) -> None:
+    """Send one datagram; when the socket buffer is full (a large scope on a real NIC),
+    wait until it drains rather than drop the request. Other errors mean silence."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            sock.sendto(message, target)
+            return
+        except BlockingIOError:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            select.select([], [sock], [], left)
+        except OSError:  # unreachable, refused, not permitted: the host stays silent
+            return
+
+
 def sweep(
     addresses: Sequence[str],
     port: int = 161,
@@ -256,8 +273,7 @@ def sweep(
                 break
             for (address, community, version), request_id in list(pending.items()):
                 message = build_get(community, request_id, (SYS_DESCR, SYS_NAME), version)
-                with contextlib.suppress(OSError):  # unreachable, refused: silence
-                    sock.sendto(message, (address, port))
+                _send(sock, message, (address, port), timeout)
             deadline = time.monotonic() + timeout
             if ctx is not None:
                 deadline = min(deadline, time.monotonic() + max(0.0, ctx.budget.remaining()))
