@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import subprocess
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -57,7 +58,7 @@ def sshd(tmp_path: Path) -> SshdFactory:
 
 def installed_openssh() -> tuple[str, str]:
     """``("OpenSSH_9.2p1", "Debian-2+deb12u10")`` from ``ssh -V`` (the client of the same build)."""
-    out = subprocess.run(["ssh", "-V"], capture_output=True, text=True, check=True)
+    out = subprocess.run([require_binary("ssh"), "-V"], capture_output=True, text=True, check=True)
     match = re.match(r"(OpenSSH_\S+?)[ ,]+(\S+?),", out.stderr + out.stdout)
     assert match, out
     return match.group(1), match.group(2)
@@ -102,8 +103,6 @@ def test_legacy_algorithms_enabled_on_sshd_are_reported_weak(sshd: SshdFactory) 
 
 
 def test_banner_grabbed_from_sshd_is_claimed_by_the_ssh_probe(sshd: SshdFactory) -> None:
-    import socket
-
     with sshd() as port, socket.create_connection((ADDRESS, port), timeout=5) as sock:
         banner = sock.recv(256)
     assert ssh.claims(banner)
