@@ -50,6 +50,7 @@ def test_other_replies_are_not_teamviewer(reply: bytes) -> None:
 
 def test_nmap_style_identify_answer_is_teamviewer() -> None:
     assert teamviewer.parse_reply(b"\x17\x24\x0a\x20\x00") == "CMD_IDENTIFY"
+    assert teamviewer.parse_reply(b"\x11\x30\x3c\x00") == "command 60"
 
 
 # --- AnyDesk --------------------------------------------------------------------------
