@@ -57,7 +57,7 @@ def test_qnap_authlogin_xml_gives_version_number_build_model_and_cpe() -> None:
     found = consoles.find_version(
         qnap, "", "", "QNAP Turbo NAS", lambda path: (xml, "http server 1.0")
     )
-    assert found.display == "4.5.1.1495 build 20201015"
+    assert found.display == "4.5.1.1495" and found.build == "20201015"
     assert found.model == "TS-453Be"
     assert found.cpe == "cpe:2.3:o:qnap:qts:4.5.1.1495:build_20201015:*:*:*:*:*:*"
 
@@ -280,7 +280,7 @@ def test_qnap_is_recognised_after_a_redirect_with_firmware_from_authlogin() -> N
     assert obs is not None
     assert obs.location == "/cgi-bin/"
     assert obs.console == "QNAP QTS" and obs.console_kind == "nas"
-    assert obs.console_version == "4.5.1.1495 build 20201015"
+    assert obs.console_version == "4.5.1.1495"
     assert obs.console_model == "TS-453Be"
     assert obs.console_cpe == "cpe:2.3:o:qnap:qts:4.5.1.1495:build_20201015:*:*:*:*:*:*"
 

@@ -67,8 +67,7 @@ class ConsoleVersion:
 
     @property
     def display(self) -> str | None:
-        if self.version and self.build:
-            return f"{self.version} build {self.build}"
+        """The version alone ("4.5.1.1495"): comparable; the build goes into the CPE."""
         return self.version
 
 
