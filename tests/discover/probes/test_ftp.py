@@ -132,6 +132,17 @@ def test_server_without_feat_is_asked_auth_tls_directly() -> None:
     assert b"AUTH TLS" in log
 
 
+def test_a_mail_server_with_a_plain_220_is_not_ftp() -> None:
+    def smtp(conn: socket.socket) -> None:
+        conn.sendall(b"220 cabinet.example.test service ready\r\n")
+        while data := read_some(conn):
+            for _ in data.split(b"\r\n")[:-1]:
+                conn.sendall(b"500 5.5.2 Error: command not recognized\r\n")
+
+    with scripted_server(smtp) as port:
+        assert ftp.probe(ADDRESS, port, ctx()) is None
+
+
 def test_a_busy_server_gives_its_greeting_only() -> None:
     def handler(conn: socket.socket) -> None:
         conn.sendall(b"421 Too many users, try later.\r\n")

@@ -129,8 +129,19 @@ class _Session:
         return reply
 
 
+class NotFtp(ProbeError):
+    """The service greets with 220 but does not know USER: an SMTP or other server."""
+
+
+# Every FTP server knows USER (RFC 959 §5.1, minimum implementation); these codes mean
+# "command unknown" or "not implemented".
+_UNKNOWN_COMMAND = (500, 502)
+
+
 def _anonymous_login(session: _Session) -> bool:
     reply = session.command("USER anonymous")
+    if reply.code in _UNKNOWN_COMMAND:
+        raise NotFtp("USER not understood")
     if reply.code == 230:
         return True
     if reply.code != 331:
@@ -169,6 +180,8 @@ def probe(address: str, port: int, ctx: ProbeContext, banner: bytes = b"") -> Ft
                 if auth_tls:
                     return FtpObservation(banner_text(greeting), anonymous, auth_tls)
             session.command("QUIT")
+        except NotFtp:
+            return None
         except ProbeError:
             pass  # keep what was learnt before the server went quiet or closed
         return FtpObservation(
