@@ -94,8 +94,9 @@ def discover(
     notes = list(scope.extra_notes)
     for host in scan.timed_out_hosts:
         notes.append(f"{host}: port scan stopped at the time cap")
-    fingerprints = load_fingerprints(config.fingerprints_dir(settings) / "recog")
-    notes.extend(getattr(fingerprints, "warnings", ()))
+    recog_dir = config.fingerprints_dir(settings) / "recog"
+    fingerprints = load_fingerprints(recog_dir if recog_dir.is_dir() else None)
+    notes.extend(fingerprints.warnings)
     identifier = Identifier(
         IdentifyOptions(
             host_time_cap=settings.scan.host_time_cap,

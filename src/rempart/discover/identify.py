@@ -440,8 +440,19 @@ def _fallback_product(
         if isinstance(obs, DatabaseObservation) and obs.version:
             return obs.engine, obs.version, None
         if isinstance(obs, RemoteAccessObservation):
-            return obs.tool, obs.version, None
+            return REMOTE_TOOL_NAMES.get(obs.tool, obs.tool), obs.version, None
     return None, None, None
+
+
+# How remote-access tools are named for people when no fingerprint says more.
+REMOTE_TOOL_NAMES = {
+    "teamviewer": "TeamViewer",
+    "anydesk": "AnyDesk",
+    "screenconnect": "ConnectWise ScreenConnect",
+    "winrm": "Microsoft WinRM",
+    "rustdesk": "RustDesk",
+    "radmin": "Radmin",
+}
 
 
 def _hostname(services: Sequence[Service]) -> str | None:
