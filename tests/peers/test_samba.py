@@ -117,3 +117,16 @@ def test_samba_smb1_with_mandatory_signing_is_reported_signing_required(smbd: Sm
     assert isinstance(seen, SmbObservation)
     assert seen.smb1 is True
     assert seen.signing_required is True
+
+
+def test_samba_behind_a_netbios_session_request_is_probed_alike(
+    smbd: SmbdFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Port 139 speaks SMB after a NetBIOS session request; Samba accepts one on any port,
+    # so the same dialogue is proved on a free port instead of the privileged 139.
+    with smbd(server_min_protocol="NT1") as port:
+        monkeypatch.setattr(smb, "NETBIOS_SESSION_PORT", port)
+        seen = smb.probe(ADDRESS, port, context())
+    assert isinstance(seen, SmbObservation)
+    assert seen.smb1 is True
+    assert seen.dialects[-1] == "3.1.1"
