@@ -30,12 +30,14 @@ from rempart.core.observations import FtpObservation
             "practice documents, even backups.",
         ),
         remediation=Text(
-            fr="Dans l'interface d'administration de l'appareil (pour un NAS : Panneau de "
-            "configuration → Services réseau → FTP) : désactivez le service FTP s'il ne sert pas, "
-            "sinon décochez l'accès anonyme et imposez FTPS (FTP avec chiffrement SSL/TLS).",
-            en="In the device's admin interface (for a NAS: Control Panel → Network services → "
-            "FTP): turn the FTP service off if it is not used, otherwise untick anonymous access "
-            "and require FTPS (FTP with SSL/TLS encryption).",
+            fr="Dans l'interface d'administration de l'appareil (NAS QNAP : Panneau de "
+            "configuration → Services réseau et fichiers → FTP ; Synology : Panneau de "
+            "configuration → Services de fichiers → FTP) : désactivez le service FTP s'il ne "
+            "sert pas, sinon décochez l'accès anonyme et imposez FTPS (FTP chiffré par SSL/TLS).",
+            en="In the device's admin interface (QNAP NAS: Control Panel → Network & File "
+            "Services → FTP; Synology: Control Panel → File Services → FTP): turn the FTP service "
+            "off if it is not used, otherwise untick anonymous access and require FTPS (FTP "
+            "encrypted with SSL/TLS).",
         ),
         who=(Who.IT_PROVIDER,),
         references=(refs.ANSSI_10, refs.ANSSI_21, refs.ANS_ACCES),

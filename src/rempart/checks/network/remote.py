@@ -85,7 +85,7 @@ def remote_access(service: Service, ctx: CheckContext) -> Hit:
         ),
         remediation=Text(
             fr="Si personne n'administre ce serveur par PowerShell à distance, le prestataire "
-            "informatique désactive le service « Gestion à distance de Windows (WS-Management) ». "
+            "informatique désactive le service « Gestion à distance de Windows (Gestion WSM) ». "
             "Sinon, il limite les ports 5985/5986 dans le pare-feu à son seul poste "
             "d'administration.",
             en="If nobody administers this server through remote PowerShell, the IT provider "

@@ -83,10 +83,10 @@ def smb_v1(service: Service, ctx: CheckContext) -> Hit:
             "(NTLM relay), for instance to drop or encrypt files.",
         ),
         remediation=Text(
-            fr="Demandez au prestataire informatique d'activer « Serveur réseau Microsoft : signer "
-            "numériquement les communications (toujours) » dans la stratégie de sécurité locale "
-            "(secpol.msc → Stratégies locales → Options de sécurité) de cet ordinateur, ou en "
-            "PowerShell administrateur : "
+            fr="Demandez au prestataire informatique d'activer « Serveur réseau Microsoft : "
+            "communications signées numériquement (toujours) » dans la stratégie de sécurité "
+            "locale (secpol.msc → Stratégies locales → Options de sécurité) de cet ordinateur, "
+            "ou en PowerShell administrateur : "
             "Set-SmbServerConfiguration -RequireSecuritySignature $true.",
             en='Ask the IT provider to enable "Microsoft network server: Digitally sign '
             "communications (always)\" in this computer's Local Security Policy (secpol.msc → "

@@ -71,13 +71,15 @@ def _weak(offered: tuple[str, ...], flagged: tuple[str, ...], known: frozenset[s
             "methods weaken the protection of passwords and transferred files.",
         ),
         remediation=Text(
-            fr="Mettez à jour l'appareil (pour un NAS : interface d'administration → Mise à jour "
-            "du micrologiciel). Si SSH ne sert pas, désactivez-le (NAS : Panneau de configuration "
-            "→ Services réseau → Telnet/SSH). Sinon, le prestataire informatique retire les "
-            "algorithmes listés de la configuration SSH.",
-            en="Update the device (for a NAS: admin interface → Firmware update). If SSH is not "
-            "used, turn it off (NAS: Control Panel → Network services → Telnet/SSH). Otherwise the "
-            "IT provider removes the listed algorithms from the SSH configuration.",
+            fr="Mettez à jour le système de l'appareil (pour un NAS : interface "
+            "d'administration → mise à jour du micrologiciel). Si SSH ne sert pas, désactivez-le "
+            "(NAS QNAP : Panneau de configuration → Services réseau et fichiers → Telnet/SSH ; "
+            "Synology : Panneau de configuration → Terminal et SNMP). Sinon, le prestataire "
+            "informatique retire les algorithmes listés de la configuration SSH.",
+            en="Update the device's system (for a NAS: admin interface → firmware update). If SSH "
+            "is not used, turn it off (QNAP NAS: Control Panel → Network & File Services → "
+            "Telnet/SSH; Synology: Control Panel → Terminal & SNMP). Otherwise the IT provider "
+            "removes the listed algorithms from the SSH configuration.",
         ),
         who=(Who.IT_PROVIDER,),
         references=(refs.ANSSI_SSH, refs.ANSSI_21, refs.ANSSI_34),

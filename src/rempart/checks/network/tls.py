@@ -52,11 +52,13 @@ def parse_utc(text: str | None) -> datetime | None:
             "the passwords typed on the page less well.",
         ),
         remediation=Text(
-            fr="Mettez à jour le micrologiciel de l'appareil ; dans ses réglages de sécurité "
-            "(pour un NAS : Panneau de configuration → Sécurité → Certificat & clé privée, ou "
-            "Paramètres généraux), choisissez « TLS 1.2 minimum ».",
-            en="Update the device's firmware; in its security settings (for a NAS: Control "
-            'Panel → Security, or General settings), choose "TLS 1.2 minimum".',
+            fr="Faites mettre à jour le micrologiciel de l'appareil, puis, dans ses réglages "
+            "HTTPS ou de sécurité (sur un NAS, dans le Panneau de configuration), choisissez "
+            "TLS 1.2 comme version minimale. Si le réglage n'existe pas, demandez au prestataire "
+            "informatique si l'appareil est encore maintenu.",
+            en="Have the device's firmware updated, then, in its HTTPS or security settings (on "
+            "a NAS, in the Control Panel), choose TLS 1.2 as the minimum version. If there is no "
+            "such setting, ask the IT provider whether the device is still maintained.",
         ),
         who=(Who.IT_PROVIDER,),
         references=(refs.ANSSI_TLS, refs.ANSSI_21, refs.ANSSI_34),
@@ -95,10 +97,10 @@ def tls_old(service: Service, ctx: CheckContext) -> Hit:
         ),
         remediation=Text(
             fr="Demandez au prestataire informatique de renouveler le certificat de l'appareil "
-            "(pour un NAS : Panneau de configuration → Sécurité → Certificat) et de programmer "
-            "son renouvellement automatique.",
-            en="Ask the IT provider to renew the device's certificate (for a NAS: Control Panel → "
-            "Security → Certificate) and to schedule its automatic renewal.",
+            "(sur un NAS, dans le Panneau de configuration, rubrique Sécurité ou Certificat) et "
+            "de programmer son renouvellement automatique.",
+            en="Ask the IT provider to renew the device's certificate (on a NAS, in the Control "
+            "Panel, under Security or Certificate) and to schedule its automatic renewal.",
         ),
         who=(Who.IT_PROVIDER,),
         references=(refs.ANSSI_TLS, refs.ANSSI_21),
