@@ -339,6 +339,10 @@ def test_eol_is_judged_against_the_context_date() -> None:
         (svc(HttpObservation(server="nginx", powered_by="PHP/7.4.33")), "PHP 7.4"),
         (svc(product="Windows 7 Professional 7601 Service Pack 1"), "Windows 7"),
         (svc(product="PostgreSQL", version="12.4"), "PostgreSQL 12"),
+        (
+            svc(SmbObservation(native_os="Windows Server 2008 R2 Standard 7601 Service Pack 1")),
+            "Windows Server 2008 / 2008 R2",
+        ),
     ],
 )
 def test_eol_products_are_recognised_from_products_and_headers(
@@ -357,6 +361,8 @@ def test_eol_products_are_recognised_from_products_and_headers(
         svc(product="Microsoft SQL Server", version="110.0"),
         svc(HttpObservation(server="Apache/2.4.62")),
         svc(HttpObservation(console="QNAP QTS", console_version="5.2.1")),
+        svc(SmbObservation(native_os="Windows 6.1")),  # what Samba says: not a Windows release
+        svc(SmbObservation(native_os="Windows Server 2022 Standard 20348")),
     ],
 )
 def test_supported_or_unknown_products_are_not_end_of_life(service: Service) -> None:

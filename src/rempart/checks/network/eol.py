@@ -2,7 +2,8 @@
 
 Matched on the fingerprinted product and version, and on the versions probes read
 themselves (the SQL Server PRELOGIN version, a NAS firmware version, the ``Server`` and
-``X-Powered-By`` HTTP headers). One finding per service, listing every product found.
+``X-Powered-By`` HTTP headers, the Windows release an SMB1 server names). One finding
+per service, listing every product found.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Iterator
 from rempart.checks import refs
 from rempart.checks.base import CheckContext, CheckMeta, Hit, Text, Who, check
 from rempart.core.model import Evidence, Service, Severity
-from rempart.core.observations import DatabaseObservation, HttpObservation
+from rempart.core.observations import DatabaseObservation, HttpObservation, SmbObservation
 
 # Database engines as probes name them → the product name used in eol.toml.
 ENGINE_PRODUCTS = {
@@ -31,7 +32,9 @@ def _candidates(service: Service) -> Iterator[tuple[str, str | None]]:
     if service.product:
         yield service.product, service.version
     for obs in service.observations:
-        if isinstance(obs, DatabaseObservation) and obs.engine in ENGINE_PRODUCTS:
+        if isinstance(obs, SmbObservation) and obs.native_os:
+            yield obs.native_os, None  # "Windows 7 Professional 7601 Service Pack 1" (SMB1)
+        elif isinstance(obs, DatabaseObservation) and obs.engine in ENGINE_PRODUCTS:
             yield ENGINE_PRODUCTS[obs.engine], obs.version
         elif isinstance(obs, HttpObservation):
             if obs.console and obs.console_version:
