@@ -423,3 +423,14 @@ def test_unauthenticated_basic_root_is_a_cleartext_password_prompt() -> None:
 def test_hostile_charset_falls_back_to_utf8(charset: str) -> None:
     text = http.decode_body("<p>été</p>".encode(), f"text/html; charset={charset}")
     assert text == "<p>été</p>"
+
+
+def test_silent_service_is_asked_once_not_again_over_tls() -> None:
+    def silent(conn: socket.socket) -> None:
+        while conn.recv(100):
+            pass
+
+    with TcpServer(silent) as server:
+        with pytest.raises(ProbeError):
+            http.probe(server.address, server.port, ctx(timeout=0.3))
+        assert server.connections == 1

@@ -76,3 +76,11 @@ def test_silent_service_is_not_tls_and_costs_bounded_time() -> None:
 
 def test_server_first_greeting_is_not_tls() -> None:
     assert tls.probe("127.0.4.1", 1, ctx(), banner=b"220 ready\r\n") is None
+
+
+def test_tls10_only_server_is_seen_once_negotiated(tmp_path: Path) -> None:
+    cert, key = make_certificate(tmp_path, "printer.local")
+    context = server_tls_context(cert, key, ssl.TLSVersion.TLSv1, ssl.TLSVersion.TLSv1)
+    with TcpServer(_handshake_only, tls=context) as server:
+        obs = tls.probe(server.address, server.port, ctx())
+    assert obs is not None and obs.versions == ("TLSv1.0",)

@@ -549,6 +549,11 @@ def observe(
     )
 
 
+def is_silence(exc: BaseException) -> bool:
+    """The error was a read that timed out with the peer silent (not a reset, not garbage)."""
+    return isinstance(exc.__cause__, TimeoutError)
+
+
 def probe(
     address: str,
     port: int,
@@ -564,6 +569,10 @@ def probe(
     try:
         response = fetch(address, port, ctx, "/", tls=False)
     except ProbeError as exc:
+        if is_silence(exc):
+            # A TLS server answers a plain request at once (alert or close); a service
+            # that stays silent is neither: do not wait for it a second time.
+            raise
         response = None
         plain_error = exc
     if response is not None and not (

@@ -242,17 +242,25 @@ def probe(address: str, port: int, ctx: ProbeContext, banner: bytes = b"") -> Tl
     """Try each TLS version in turn; ``None`` when none completes a handshake."""
     if banner:
         return None  # the server spoke first: not TLS
-    versions: list[str] = []
-    certificate: bytes | None = None
-    for label, version in VERSIONS:
-        der = _accepts(address, port, ctx, version)
-        if der is None:
-            continue
-        versions.append(label)
-        if der:
-            certificate = der  # keep the one from the newest version
-    if not versions:
+    # One unpinned handshake first: a service that is not TLS costs one attempt, not four.
+    try:
+        channel = open_channel(address, port, ctx)
+    except ProbeError:
+        if ctx.budget.remaining() <= 0:
+            raise
         return None
+    try:
+        negotiated = {"TLSv1": "TLSv1.0"}.get(channel.version() or "", channel.version())
+        certificate = channel.peer_certificate()
+    finally:
+        channel.sock.close()
+    versions: list[str] = []
+    for label, version in VERSIONS:
+        if label == negotiated:
+            versions.append(label)
+            continue
+        if _accepts(address, port, ctx, version) is not None:
+            versions.append(label)
     facts = parse_certificate(certificate) if certificate else None
     if facts is None:
         return TlsObservation(versions=tuple(versions))

@@ -76,8 +76,8 @@ def probe(
     for use_tls in order:
         try:
             found = _ask(address, port, ctx, use_tls)
-        except ProbeError:
-            if ctx.budget.remaining() <= 0:
+        except ProbeError as exc:
+            if ctx.budget.remaining() <= 0 or http.is_silence(exc):
                 raise
             continue
         if found is not None:
