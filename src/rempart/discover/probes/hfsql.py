@@ -18,7 +18,7 @@ from rempart.discover.probes.base import MAX_BANNER, ProbeContext, ProbeError, c
 NAME = "hfsql"
 PORTS: tuple[int, ...] = (4900,)
 TRANSPORT = "tcp"
-SERVER_SPEAKS_FIRST = False
+SERVER_SPEAKS_FIRST = True  # identified only by what it says first (see above)
 
 _MARK = re.compile(rb"HFSQL|Hyper ?File(?:SQL)?|HyperFileSQL", re.IGNORECASE)
 _VERSION = re.compile(

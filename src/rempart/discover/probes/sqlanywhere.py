@@ -18,7 +18,7 @@ from rempart.discover.probes.base import MAX_BANNER, ProbeContext, ProbeError, c
 NAME = "sqlanywhere"
 PORTS: tuple[int, ...] = (2638,)
 TRANSPORT = "tcp"
-SERVER_SPEAKS_FIRST = False
+SERVER_SPEAKS_FIRST = True  # identified only by what it says first (see above)
 
 _MARK = re.compile(rb"SQL ?Anywhere|Adaptive Server Anywhere|iAnywhere|Sybase", re.IGNORECASE)
 _VERSION = re.compile(rb"(?:Anywhere)[^0-9]{0,24}(\d{1,2}(?:\.\d{1,4}){1,3})", re.IGNORECASE)
