@@ -84,3 +84,26 @@ def test_tls10_only_server_is_seen_once_negotiated(tmp_path: Path) -> None:
     with TcpServer(_handshake_only, tls=context) as server:
         obs = tls.probe(server.address, server.port, ctx())
     assert obs is not None and obs.versions == ("TLSv1.0",)
+
+
+@pytest.mark.parametrize(
+    "junk",
+    [
+        b"\x16\x03\x01\x40\x00" + b"\x02" * 0x4000,  # a full-size handshake record of garbage
+        b"\x15\x03\x01\x00\x02\x02\x28",  # an alert: handshake failure
+        b"\x00" * 100_000,
+    ],
+)
+def test_hostile_tls_answers_are_not_tls_and_stay_bounded(junk: bytes) -> None:
+    def hostile(conn: socket.socket) -> None:
+        conn.recv(4096)
+        try:
+            for _ in range(20):
+                conn.sendall(junk)
+        except OSError:
+            pass
+
+    c = ctx()
+    with TcpServer(hostile) as server:
+        assert tls.probe(server.address, server.port, c) is None
+    assert c.budget.bytes_read <= 2 * tls.MAX_HANDSHAKE_BYTES
