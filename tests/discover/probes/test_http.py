@@ -434,3 +434,25 @@ def test_silent_service_is_asked_once_not_again_over_tls() -> None:
         with pytest.raises(ProbeError):
             http.probe(server.address, server.port, ctx(timeout=0.3))
         assert server.connections == 1
+
+
+def test_qnap_form_login_with_factory_password_is_reported() -> None:
+    logins: list[bytes] = []
+
+    def old_qnap(conn: socket.socket) -> None:
+        request = read_request(conn)
+        first_line = request.split(b"\r\n", 1)[0]
+        if first_line.startswith(b"GET /cgi-bin/authLogin.cgi?"):
+            logins.append(first_line)
+            passed = b"user=admin&pwd=YWRtaW4%3D " in first_line  # base64("admin"), as QTS sends
+            xml = f"<QDocRoot><authPassed><![CDATA[{int(passed)}]]></authPassed></QDocRoot>"
+            conn.sendall(http_answer("200 OK", {"Content-Type": "text/xml"}, xml))
+        elif first_line.startswith(b"GET /cgi-bin/authLogin.cgi"):
+            conn.sendall(http_answer("200 OK", {}, (RECORDED / "qnap_authlogin.xml").read_bytes()))
+        else:
+            conn.sendall(http_answer("200 OK", {}, "<title>QNAP Turbo NAS</title>"))
+
+    with TcpServer(old_qnap) as server:
+        obs = http.probe(server.address, server.port, ctx(creds=True))
+    assert obs is not None and obs.default_credentials == ("admin",)
+    assert len(logins) == 1  # stopped at the first success
