@@ -4,6 +4,7 @@ reads the sysDescr we configured, and reports ``private`` (not configured) as re
 from __future__ import annotations
 
 import os
+import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +23,7 @@ SYSDESCR = "HP ETHERNET MULTI-ENVIRONMENT,ROM none,JETDIRECT,JD153,EEPROM JSI240
 
 def _start(tmp_path: Path, community: str) -> Iterator[int]:
     binary = require_binary("snmpd")
-    port = free_port(ADDRESS, __import__("socket").SOCK_DGRAM)
+    port = free_port(ADDRESS, socket.SOCK_DGRAM)
     conf = tmp_path / "snmpd.conf"
     conf.write_text(
         f"rocommunity {community} 127.0.0.0/8\nsysDescr {SYSDESCR}\nsysName imprimante\n"
