@@ -19,7 +19,7 @@ from pathlib import Path
 
 from rempart import config
 from rempart.core.errors import LabError
-from rempart.lab.data import write_practice_data
+from rempart.lab.data import PRACTICE, write_practice_data
 from rempart.lab.state import LabState, read_state
 
 POLL = 0.02
@@ -146,7 +146,7 @@ def start_lab(
     running = lab_status()
     if running is not None:
         return running
-    data_root = write_practice_data(data_dir or default_data_dir())
+    data_root = (data_dir or default_data_dir()) / PRACTICE
     path, log = state_path(), log_path()
     path.unlink(missing_ok=True)
     command = [sys.executable, "-m", "rempart.lab", "--state", str(path), "--data", str(data_root)]
@@ -170,6 +170,11 @@ def start_lab(
             **kwargs,  # type: ignore[call-overload]
         )
     _children[child.pid] = child
+    try:
+        write_practice_data(data_root.parent)  # while the child starts
+    except BaseException:
+        _terminate(child.pid)
+        raise
     while True:
         if child.poll() is not None:
             _children.pop(child.pid, None)

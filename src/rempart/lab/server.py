@@ -122,6 +122,15 @@ class LabRunner:
         )
 
 
+async def _cancel_connections() -> None:
+    """Cancel the handlers still running (clients still connected) and let them close."""
+    current = asyncio.current_task()
+    tasks = [t for t in asyncio.all_tasks() if t is not current]
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
 @contextlib.contextmanager
 def running_lab(
     binder: binding.Binder = binding.default_binder, data_dir: str = ""
@@ -137,6 +146,7 @@ def running_lab(
     finally:
         with contextlib.suppress(Exception):
             asyncio.run_coroutine_threadsafe(runner.stop(), loop).result(10)
+            asyncio.run_coroutine_threadsafe(_cancel_connections(), loop).result(10)
         loop.call_soon_threadsafe(loop.stop)
         thread.join(5)
         loop.close()

@@ -58,10 +58,14 @@ def tcp_fakes() -> dict[str, TcpFake]:
     fakes = {
         "http-box": TcpFake(http_handler(box_site, BOX_SERVER)),
         "telnet-box": TcpFake(telnet.handle),
-        "rdp-no-nla": TcpFake(rdp.make_handler(False, server_context("ACCUEIL", legacy=False))),
-        "rdp-nla": TcpFake(rdp.make_handler(True, server_context("FAUTEUIL-1", legacy=False))),
+        "rdp-no-nla": TcpFake(
+            rdp.make_handler(False, server_context("ACCUEIL", legacy=False), "ACCUEIL")
+        ),
+        "rdp-nla": TcpFake(
+            rdp.make_handler(True, server_context("FAUTEUIL-1", legacy=False), "FAUTEUIL-1")
+        ),
         "mssql": TcpFake(tds.handle),
-        "winrm": TcpFake(http_handler(winrm_site, WINRM_SERVER)),
+        "winrm": TcpFake(http_handler(winrm_site, WINRM_SERVER, httpapi=True)),
         "http-qnap": TcpFake(http_handler(qnap_site, QNAP_SERVER)),
         "https-qnap": TcpFake(http_handler(qnap_site, QNAP_SERVER), tls=nas_tls),
         "ftp": TcpFake(ftp.handle),

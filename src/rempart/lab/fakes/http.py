@@ -90,51 +90,67 @@ def parse_head(head: bytes) -> Request | None:
     return Request(parts[0].upper(), parts[1], parts[2], headers)
 
 
-def render(response: Response, server: str, head_only: bool = False) -> bytes:
-    lines = [
-        f"HTTP/1.1 {response.status} {REASONS.get(response.status, 'OK')}",
-        f"Date: {email.utils.formatdate(usegmt=True)}",
-    ]
-    if server:
+def render(
+    response: Response, server: str, head_only: bool = False, httpapi: bool = False
+) -> bytes:
+    """The response bytes. ``httpapi``: Windows HTTP.sys's header order (Content-Type,
+    Server, Date...), which fingerprint databases match literally."""
+    date = f"Date: {email.utils.formatdate(usegmt=True)}"
+    lines = [f"HTTP/1.1 {response.status} {REASONS.get(response.status, 'OK')}"]
+    if httpapi:
+        if response.content_type:
+            lines.append(f"Content-Type: {response.content_type}")
         lines.append(f"Server: {server}")
-    if response.content_type:
-        lines.append(f"Content-Type: {response.content_type}")
-    lines.append(f"Content-Length: {len(response.body)}")
-    lines.extend(f"{k}: {v}" for k, v in response.headers)
-    lines.append("Connection: close")
+        lines.extend(f"{k}: {v}" for k, v in response.headers)
+        lines += [date, "Connection: close", f"Content-Length: {len(response.body)}"]
+    else:
+        lines.append(date)
+        if server:
+            lines.append(f"Server: {server}")
+        if response.content_type:
+            lines.append(f"Content-Type: {response.content_type}")
+        lines.append(f"Content-Length: {len(response.body)}")
+        lines.extend(f"{k}: {v}" for k, v in response.headers)
+        lines.append("Connection: close")
     data = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
     return data if head_only else data + response.body
 
 
-def http_handler(site: Site, server: str) -> Handler:
+def http_handler(site: Site, server: str, httpapi: bool = False) -> Handler:
     """A connection handler answering one request with ``site``."""
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             head = await _read_head(reader)
         except Garbage:
-            writer.write(render(Response(400, b"<h1>400 Bad Request</h1>"), server))
+            writer.write(
+                render(Response(400, b"<h1>400 Bad Request</h1>"), server, httpapi=httpapi)
+            )
             await writer.drain()
             return
         request = parse_head(head)
         if request is None:
-            writer.write(render(Response(400, b"<h1>400 Bad Request</h1>"), server))
+            writer.write(
+                render(Response(400, b"<h1>400 Bad Request</h1>"), server, httpapi=httpapi)
+            )
             await writer.drain()
             return
         length_text = request.headers.get("content-length", "0")
         if not length_text.isdigit():
-            writer.write(render(Response(400, b"<h1>400 Bad Request</h1>"), server))
+            writer.write(
+                render(Response(400, b"<h1>400 Bad Request</h1>"), server, httpapi=httpapi)
+            )
             await writer.drain()
             return
         length = int(length_text)
         if length > MAX_BODY:
-            writer.write(render(Response(413, b""), server))
+            writer.write(render(Response(413, b""), server, httpapi=httpapi))
             await writer.drain()
             return
         body = await read_exact(reader, length) if length else b""
         request = Request(request.method, request.target, request.version, request.headers, body)
         response = site(request)
-        writer.write(render(response, server, head_only=request.method == "HEAD"))
+        writer.write(render(response, server, head_only=request.method == "HEAD", httpapi=httpapi))
         await writer.drain()
 
     return handle

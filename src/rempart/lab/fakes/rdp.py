@@ -13,7 +13,8 @@ import asyncio
 import ssl
 import struct
 
-from rempart.lab.fakes.common import Handler, read_exact, read_some
+from rempart.lab.fakes import ntlm
+from rempart.lab.fakes.common import Handler, der, der_int, read_exact, read_some
 
 PROTOCOL_RDP, PROTOCOL_SSL, PROTOCOL_HYBRID, PROTOCOL_RDSTLS, PROTOCOL_HYBRID_EX = 0, 1, 2, 4, 8
 TYPE_RDP_NEG_REQ, TYPE_RDP_NEG_RSP, TYPE_RDP_NEG_FAILURE = 1, 2, 3
@@ -71,7 +72,24 @@ def choose(requested: int | None, nla_required: bool) -> tuple[bytes, int | None
     return neg_response(PROTOCOL_RDP), PROTOCOL_RDP
 
 
-def make_handler(nla_required: bool, tls: ssl.SSLContext) -> Handler:
+def ts_request_challenge(version: int, token: bytes) -> bytes:
+    """A CredSSP TSRequest (MS-CSSP 2.2.1) carrying ``token`` in negoTokens."""
+    nego = der(0x30, der(0x30, der(0xA0, der(0x04, token))))
+    return der(0x30, der(0xA0, der_int(version)) + der(0xA1, nego))
+
+
+def _ts_version(request: bytes) -> int:
+    # TSRequest ::= SEQUENCE { version [0] INTEGER, ... }: 30 L A0 03 02 01 vv
+    at = request.find(b"\xa0\x03\x02\x01")
+    return min(request[at + 4], 6) if 0 <= at < 8 and at + 4 < len(request) else 2
+
+
+def make_handler(
+    nla_required: bool,
+    tls: ssl.SSLContext,
+    computer: str = "WINDOWS",
+    windows: tuple[int, int, int] = (10, 0, 19045),
+) -> Handler:
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         header = await read_exact(reader, 4)
         if header[0] != 3 or header[1] != 0:
@@ -90,6 +108,11 @@ def make_handler(nla_required: bool, tls: ssl.SSLContext) -> Handler:
             return
         if selected != PROTOCOL_RDP:
             await asyncio.wait_for(writer.start_tls(tls), 10.0)
-        await read_some(reader, 16384)  # MCS Connect Initial or a TSRequest: read, close
+        request = await read_some(reader, 16384)  # MCS Connect Initial or a TSRequest
+        if selected in (PROTOCOL_HYBRID, PROTOCOL_HYBRID_EX) and ntlm.message_type(request) == 1:
+            token = ntlm.challenge(computer, windows)
+            writer.write(ts_request_challenge(_ts_version(request), token))
+            await writer.drain()
+            await read_some(reader, 16384)  # AUTHENTICATE: never accepted, the lab closes
 
     return handle

@@ -16,11 +16,12 @@ from __future__ import annotations
 import asyncio
 import os
 import struct
-import time
 import uuid
 from dataclasses import dataclass
 
+from rempart.lab.fakes import ntlm
 from rempart.lab.fakes.common import Garbage, Handler, der, der_oid, read_exact
+from rempart.lab.fakes.ntlm import filetime
 
 SMB2_0_2, SMB2_1, SMB3_0, SMB3_0_2, SMB3_1_1, SMB2_WILDCARD = (
     0x202,
@@ -58,10 +59,6 @@ class SmbProfile:
     guid: uuid.UUID
 
 
-def filetime(seconds: float | None = None) -> int:
-    return int(((time.time() if seconds is None else seconds) + 11644473600) * 10_000_000)
-
-
 def _pad8(data: bytes) -> bytes:
     return data + b"\x00" * (-len(data) % 8)
 
@@ -77,38 +74,6 @@ def spnego_init() -> bytes:
 def spnego_challenge(token: bytes) -> bytes:
     resp = der(0xA0, der(0x0A, b"\x01")) + der(0xA1, der_oid(NTLMSSP)) + der(0xA2, der(0x04, token))
     return der(0xA1, der(0x30, resp))
-
-
-def ntlm_challenge(profile: SmbProfile) -> bytes:
-    name = profile.computer.encode("utf-16-le")
-
-    def av(kind: int, value: bytes) -> bytes:
-        return struct.pack("<HH", kind, len(value)) + value
-
-    info = (
-        av(2, name)
-        + av(1, name)
-        + av(4, name)
-        + av(3, name)
-        + av(7, struct.pack("<Q", filetime()))
-        + av(0, b"")
-    )
-    flags = 0xE2898215
-    major, minor, build = profile.windows
-    version = struct.pack("<BBH3xB", major, minor, build, 15)
-    header_len = 56
-    return (
-        b"NTLMSSP\x00"
-        + struct.pack("<I", 2)
-        + struct.pack("<HHI", len(name), len(name), header_len)
-        + struct.pack("<I", flags)
-        + os.urandom(8)
-        + b"\x00" * 8
-        + struct.pack("<HHI", len(info), len(info), header_len + len(name))
-        + version
-        + name
-        + info
-    )
 
 
 # --- SMB2 --------------------------------------------------------------------------------
@@ -222,11 +187,9 @@ def session_setup_response(profile: SmbProfile, message: bytes, session_id: int)
         raise Garbage("short SESSION_SETUP")
     offset, length = struct.unpack_from("<HH", body, 12)
     token = message[offset : offset + length]
-    at = token.find(b"NTLMSSP\x00")
-    kind = struct.unpack_from("<I", token, at + 8)[0] if at >= 0 and at + 12 <= len(token) else 0
-    if kind != 1:
+    if ntlm.message_type(token) != 1:
         return smb2_error(message, SESSION_SETUP, STATUS_LOGON_FAILURE)
-    blob = spnego_challenge(ntlm_challenge(profile))
+    blob = spnego_challenge(ntlm.challenge(profile.computer, profile.windows))
     header = smb2_header(message, SESSION_SETUP, STATUS_MORE_PROCESSING_REQUIRED, session_id)
     return header + struct.pack("<HHHH", 9, 0, 72, len(blob)) + blob
 
@@ -277,11 +240,61 @@ def smb1_negotiate_response(profile: SmbProfile, message: bytes, index: int) -> 
     return header + bytes([17]) + words + struct.pack("<H", len(data)) + data
 
 
-def smb1_answer(profile: SmbProfile, message: bytes) -> bytes | None:
-    """What a multi-protocol NEGOTIATE gets: SMB2 wildcard, SMB2 0x0202, SMB1, or nothing."""
+def smb1_session_setup(profile: SmbProfile, message: bytes, uid: int) -> bytes:
+    """SESSION_SETUP_ANDX (MS-SMB 2.2.4.6): an NTLM challenge with the native OS strings
+    (what ``smb-os-discovery`` shows); anything else is a logon failure."""
+    flags2 = struct.unpack_from("<H", message, 10)[0] | 0xC001
+
+    def header(status: int, uid_out: int) -> bytes:
+        return (
+            message[:4]
+            + b"\x73"
+            + struct.pack("<IBH", status, 0x98, flags2)
+            + message[12:28]
+            + struct.pack("<H", uid_out)
+            + message[30:32]
+        )
+
+    major, minor, build = profile.windows
+    native_os = f"Windows 10 Pro {build}" if major == 10 else f"Windows {major}.{minor}"
+    native_lm = "Windows 10 Pro 6.3" if major == 10 else f"Windows {major}.{minor}"
+    if len(message) >= 33 + 26 and message[32] == 13:  # NT LM 0.12 without extended security
+        oem_len, unicode_len = struct.unpack_from("<HH", message, 33 + 14)
+        if oem_len or unicode_len > 1:
+            return header(STATUS_LOGON_FAILURE, 0) + b"\x00\x00\x00"
+        # A null session is accepted, like Windows with SMB1 on: it reveals the native OS.
+        strings = (native_os + "\x00" + native_lm + "\x00" + "WORKGROUP\x00").encode("utf-16-le")
+        data = b"\x00" + strings  # 32 + 1 + 6 + 2 = 41: pad to an even offset
+        words = struct.pack("<BBHH", 0xFF, 0, 32 + 1 + 6 + 2 + len(data), 0)
+        return header(STATUS_SUCCESS, uid) + b"\x03" + words + struct.pack("<H", len(data)) + data
+    token = b""
+    if len(message) >= 59 and message[32] == 12:
+        blob_len = struct.unpack_from("<H", message, 33 + 14)[0]
+        token = message[59 : 59 + blob_len]
+    if ntlm.message_type(token) != 1:
+        return header(STATUS_LOGON_FAILURE, 0) + b"\x00\x00\x00"
+    blob = spnego_challenge(ntlm.challenge(profile.computer, profile.windows))
+    strings = (native_os + "\x00" + native_lm + "\x00" + "\x00").encode("utf-16-le")
+    pad = b"\x00" if (32 + 1 + 8 + 2 + len(blob)) % 2 else b""
+    data = blob + pad + strings
+    words = struct.pack("<BBHHH", 0xFF, 0, 32 + 1 + 8 + 2 + len(data), 0, len(blob))
+    return (
+        header(STATUS_MORE_PROCESSING_REQUIRED, uid)
+        + b"\x04"
+        + words
+        + struct.pack("<H", len(data))
+        + data
+    )
+
+
+def smb1_answer(profile: SmbProfile, message: bytes, uid: int = 0x0800) -> bytes | None:
+    """What a multi-protocol NEGOTIATE gets: SMB2 wildcard, SMB2 0x0202, SMB1, or nothing;
+    after an SMB1 negotiate, SESSION_SETUP_ANDX gets its NTLM challenge."""
+    if profile.smb1 and len(message) >= 33 and message[4] == 0x73:
+        return smb1_session_setup(profile, message, uid)
     names = smb1_dialects(message)
     if "SMB 2.???" in names and max(profile.dialects) > SMB2_0_2:
-        fake = message[:0] + b"\xfeSMB" + b"\x00" * 60  # message id 0, pid 0
+        fake = b"\xfeSMB" + b"\x00" * 60  # message id 0, pid 0
         return smb2_header(fake, NEGOTIATE, STATUS_SUCCESS) + negotiate_body(
             profile, SMB2_WILDCARD, []
         )

@@ -31,7 +31,8 @@ def parse_options(payload: bytes) -> dict[int, bytes]:
     raise Garbage("PRELOGIN without terminator")
 
 
-def prelogin_response(client_encryption: int) -> bytes:
+def prelogin_response(client_encryption: int, mars: bool = True) -> bytes:
+    """The server's PRELOGIN answer; like SQL Server, MARS only when the client sent it."""
     major, minor, build, sub = VERSION
     encryption = {
         ENCRYPT_ON: ENCRYPT_ON,
@@ -43,8 +44,9 @@ def prelogin_response(client_encryption: int) -> bytes:
         (0x01, bytes([encryption])),  # ENCRYPTION
         (0x02, b"\x00"),  # INSTOPT
         (0x03, b""),  # THREADID (empty from a server)
-        (0x04, b"\x00"),  # MARS
     ]
+    if mars:
+        options.append((0x04, b"\x00"))  # MARS
     header_len = 5 * len(options) + 1
     tokens, data = bytearray(), bytearray()
     for kind, value in options:
@@ -61,6 +63,6 @@ async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> 
         return
     options = parse_options(await read_exact(reader, length - 8))
     encryption = options.get(0x01, b"\x00")
-    writer.write(prelogin_response(encryption[0] if encryption else ENCRYPT_OFF))
+    writer.write(prelogin_response(encryption[0] if encryption else ENCRYPT_OFF, 0x04 in options))
     await writer.drain()
     await read_some(reader, 8192)  # LOGIN7 or a TLS handshake: read, then close

@@ -7,6 +7,7 @@ import datetime as dt
 import os
 import ssl
 import tempfile
+import warnings
 from functools import lru_cache
 
 from cryptography import x509
@@ -54,9 +55,12 @@ def server_context(common_name: str, organisation: str = "", legacy: bool = True
     cert_pem, key_pem = self_signed(common_name, organisation)
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     if legacy:
-        ctx.minimum_version = ssl.TLSVersion.TLSv1
+        with warnings.catch_warnings():  # TLS 1.0 is deprecated: that is the point here
+            warnings.simplefilter("ignore", DeprecationWarning)
+            ctx.minimum_version = ssl.TLSVersion.TLSv1
         ctx.maximum_version = ssl.TLSVersion.TLSv1_2
-        ctx.set_ciphers("ALL:@SECLEVEL=0")
+        # Every cipher OpenSSL still has, but no anonymous ones: a real device has a certificate.
+        ctx.set_ciphers("ALL:!aNULL:@SECLEVEL=0")
     # load_cert_chain reads files only: write them to a private folder and remove at once.
     with tempfile.TemporaryDirectory(prefix="rempart-lab-tls-") as tmp:
         cert_path = os.path.join(tmp, "cert.pem")
