@@ -456,3 +456,11 @@ def test_qnap_form_login_with_factory_password_is_reported() -> None:
         obs = http.probe(server.address, server.port, ctx(creds=True))
     assert obs is not None and obs.default_credentials == ("admin",)
     assert len(logins) == 1  # stopped at the first success
+
+
+def test_host_header_names_the_port_and_brackets_ipv6() -> None:
+    assert b"\r\nHost: 127.0.4.1:8080\r\n" in http.build_request(
+        "GET", "127.0.4.1", 8080, "/", tls=False
+    )
+    assert b"\r\nHost: 127.0.4.1\r\n" in http.build_request("GET", "127.0.4.1", 443, "/", tls=True)
+    assert b"\r\nHost: [::1]:8080\r\n" in http.build_request("GET", "::1", 8080, "/", tls=False)

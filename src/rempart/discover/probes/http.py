@@ -323,7 +323,8 @@ def build_request(
 ) -> bytes:
     """An HTTP/1.1 request with ``Connection: close`` (the body ends at EOF)."""
     default_port = 443 if tls else 80
-    host_header = host if port == default_port else f"{host}:{port}"
+    name = f"[{host}]" if ":" in host else host  # an IPv6 literal needs brackets
+    host_header = name if port == default_port else f"{name}:{port}"
     lines = [
         f"{method} {path} HTTP/1.1",
         f"Host: {host_header}",
