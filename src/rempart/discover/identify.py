@@ -53,7 +53,7 @@ from rempart.discover.probes.base import (
 log = logging.getLogger(__name__)
 
 # Server-first probes, tried on a greeting (order: most specific first).
-SERVER_FIRST = ("ssh", "ftp", "vnc", "mysql", "telnet")
+SERVER_FIRST = ("ssh", "ftp", "vnc", "mysql", "hfsql", "sqlanywhere", "telnet")
 # Client-first probes, in the order tried on a silent service whose port says nothing.
 # HTTP first (most common, and harmless to everything), binary protocols after.
 CLIENT_FIRST = (
@@ -65,8 +65,6 @@ CLIENT_FIRST = (
     "postgresql",
     "teamviewer",
     "firebird",
-    "hfsql",
-    "sqlanywhere",
     "anydesk",
     "tls",
 )
