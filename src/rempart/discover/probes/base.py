@@ -92,7 +92,7 @@ class ProbeContext:
         sock.settimeout(self.op_timeout())
         try:
             data = sock.recv(n)
-        except (TimeoutError, socket.timeout) as exc:
+        except TimeoutError as exc:
             raise ProbeError("timed out") from exc
         except OSError as exc:
             raise ProbeError(f"read failed: {exc}") from exc
