@@ -127,6 +127,21 @@ def test_reception_pc_accepts_smb1_nt_lm_012_and_others_drop_it(lab: LabState) -
             assert sock.recv(4096) == b""  # connection closed, like Windows without SMB1
 
 
+def test_smb1_null_session_reveals_a_supported_windows(lab: LabState) -> None:
+    with connect(lab, ACCUEIL, 445) as sock:
+        sock.sendall(smb1_negotiate(["NT LM 0.12"]))
+        sock.recv(4096)
+        header = b"\xffSMB\x73" + b"\x00" * 4 + b"\x18" + struct.pack("<H", 0xC001) + b"\x00" * 12
+        header += struct.pack("<HHHH", 0, 0xFEFF, 0, 8)
+        words = struct.pack("<BBHHHHIHHII", 0xFF, 0, 0, 0xFFFF, 2, 0, 0, 0, 0, 0, 0x04 | 0x40)
+        data = b"\x00" + "\x00\x00Rempart\x00Rempart\x00".encode("utf-16-le")
+        message = header + b"\x0d" + words + struct.pack("<H", len(data)) + data
+        sock.sendall(len(message).to_bytes(4, "big") + message)
+        answer = sock.recv(4096)
+    assert answer[4:9] == b"\xffSMBs" and answer[9:13] == b"\x00\x00\x00\x00"  # STATUS_SUCCESS
+    assert "Windows 11 Pro 26200".encode("utf-16-le") in answer
+
+
 def test_smb_multi_protocol_negotiate_gets_the_smb2_wildcard(lab: LabState) -> None:
     with connect(lab, FAUTEUIL, 445) as sock:
         sock.sendall(smb1_negotiate(["NT LM 0.12", "SMB 2.002", "SMB 2.???"]))

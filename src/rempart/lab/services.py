@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from rempart.lab.fakes import ftp, rdp, smb, ssh, tds, teamviewer, telnet, vnc
 from rempart.lab.fakes.common import Handler
 from rempart.lab.fakes.http import http_handler
+from rempart.lab.fakes.ntlm import WINDOWS_11_25H2, WINDOWS_SERVER_2016
 from rempart.lab.fakes.sites import (
     BOX_SERVER,
     HP_SERVER,
@@ -30,18 +31,18 @@ def _guid(name: str) -> uuid.UUID:
 
 SMB_PROFILES = {
     "smb-accueil": smb.SmbProfile(
-        "ACCUEIL", ALL_SMB2, True, False, (10, 0, 19045), _guid("accueil")
+        "ACCUEIL", ALL_SMB2, True, False, WINDOWS_11_25H2, _guid("accueil")
     ),
     "smb-fauteuil": smb.SmbProfile(
         "FAUTEUIL-1",
         (smb.SMB3_0, smb.SMB3_0_2, smb.SMB3_1_1),
         False,
         True,
-        (10, 0, 19045),
+        WINDOWS_11_25H2,
         _guid("fauteuil-1"),
     ),
     "smb-serveur": smb.SmbProfile(
-        "SERVEUR", ALL_SMB2, False, False, (10, 0, 14393), _guid("serveur")
+        "SERVEUR", ALL_SMB2, False, False, WINDOWS_SERVER_2016, _guid("serveur")
     ),
 }
 

@@ -12,6 +12,23 @@ FLAGS = 0xE2898215  # UNICODE, REQUEST_TARGET, SIGN, NTLM, ALWAYS_SIGN, TARGET_T
 # EXTENDED_SESSIONSECURITY, TARGET_INFO, VERSION, 128, KEY_EXCH, 56
 
 
+# The practice's PCs run a supported Windows 11 (25H2, serviced until October 2027): the
+# lab's documented weaknesses are configuration ones, not an end-of-life system.
+WINDOWS_11_25H2 = (10, 0, 26200)
+WINDOWS_SERVER_2016 = (10, 0, 14393)  # extended support until January 2027
+
+
+def native_os(windows: tuple[int, int, int]) -> tuple[str, str]:
+    """(NativeOS, NativeLanMan) as an SMB1 SESSION_SETUP_ANDX response carries them."""
+    major, minor, build = windows
+    if windows == WINDOWS_SERVER_2016:
+        return f"Windows Server 2016 Standard {build}", "Windows Server 2016 Standard 6.3"
+    if (major, minor) == (10, 0):
+        name = "Windows 11 Pro" if build >= 22000 else "Windows 10 Pro"
+        return f"{name} {build}", f"{name} 6.3"
+    return f"Windows {major}.{minor}", f"Windows {major}.{minor}"
+
+
 def filetime(seconds: float | None = None) -> int:
     """Windows FILETIME: 100 ns ticks since 1601-01-01."""
     return int(((time.time() if seconds is None else seconds) + 11644473600) * 10_000_000)

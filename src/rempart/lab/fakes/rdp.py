@@ -15,6 +15,7 @@ import struct
 
 from rempart.lab.fakes import ntlm
 from rempart.lab.fakes.common import Handler, der, der_int, read_exact, read_some
+from rempart.lab.fakes.ntlm import WINDOWS_11_25H2
 
 PROTOCOL_RDP, PROTOCOL_SSL, PROTOCOL_HYBRID, PROTOCOL_RDSTLS, PROTOCOL_HYBRID_EX = 0, 1, 2, 4, 8
 TYPE_RDP_NEG_REQ, TYPE_RDP_NEG_RSP, TYPE_RDP_NEG_FAILURE = 1, 2, 3
@@ -88,7 +89,7 @@ def make_handler(
     nla_required: bool,
     tls: ssl.SSLContext,
     computer: str = "WINDOWS",
-    windows: tuple[int, int, int] = (10, 0, 19045),
+    windows: tuple[int, int, int] = WINDOWS_11_25H2,
 ) -> Handler:
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         header = await read_exact(reader, 4)

@@ -255,9 +255,7 @@ def smb1_session_setup(profile: SmbProfile, message: bytes, uid: int) -> bytes:
             + message[30:32]
         )
 
-    major, minor, build = profile.windows
-    native_os = f"Windows 10 Pro {build}" if major == 10 else f"Windows {major}.{minor}"
-    native_lm = "Windows 10 Pro 6.3" if major == 10 else f"Windows {major}.{minor}"
+    native_os, native_lm = ntlm.native_os(profile.windows)
     if len(message) >= 33 + 26 and message[32] == 13:  # NT LM 0.12 without extended security
         oem_len, unicode_len = struct.unpack_from("<HH", message, 33 + 14)
         if oem_len or unicode_len > 1:
