@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +22,7 @@ from rempart.lab import PORT_OFFSET, LabState, lab_status, running_lab, start_la
 from rempart.lab.binding import unprivileged_binder
 from rempart.lab.control import snmp_get_sysdescr, state_path
 from rempart.lab.state import write_state
+from tests.support import require_binary
 
 
 def rempart(*args: str) -> subprocess.CompletedProcess[str]:
@@ -205,3 +208,35 @@ def test_garbage_to_every_service_does_not_bring_the_lab_down(stopped_at_end: No
     with socket.create_connection(("127.42.0.1", 23), timeout=2) as telnet:
         telnet.settimeout(2)
         assert telnet.recv(64).endswith(b"Livebox login: ")
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() != 0,
+    reason="as an ordinary user, every other lab test already takes the offset path",
+)
+def test_the_lab_run_by_an_ordinary_user_moves_privileged_ports() -> None:
+    setpriv = require_binary("setpriv")
+    workdir = Path(tempfile.mkdtemp(prefix="rempart-lab-nobody-"))
+    workdir.chmod(0o777)
+    state_file = workdir / "state.json"
+    command = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
+    command += [sys.executable, "-m", "rempart.lab", "--state", str(state_file)]
+    lab = subprocess.Popen(command, cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while not state_file.exists() and lab.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert state_file.exists(), lab.stdout.read().decode(errors="replace") if lab.stdout else ""
+        state = LabState.from_json(json.loads(state_file.read_text(encoding="utf-8")))
+        assert state.port_of("127.42.0.30", 21) == 21 + PORT_OFFSET
+        assert state.port_of("127.42.0.20", 445) == 445 + PORT_OFFSET
+        assert state.port_of("127.42.0.50", 161, "udp") == 161 + PORT_OFFSET
+        assert state.port_of("127.42.0.30", 8080) == 8080
+        with socket.create_connection(("127.42.0.30", 21 + PORT_OFFSET), timeout=2) as ftp:
+            assert ftp.recv(64) == b"220 NAS FTP server ready.\r\n"
+    finally:
+        lab.terminate()
+        lab.wait(10)
+        shutil.rmtree(workdir, ignore_errors=True)
+    assert lab.returncode == 0  # SIGTERM is a clean stop
+    assert not state_file.exists()

@@ -45,12 +45,29 @@ def default_data_dir() -> Path:
     return lab_dir() / "cabinet"
 
 
+def _windows_alive(pid: int) -> bool:
+    """Whether ``pid`` runs, on Windows (where ``os.kill(pid, 0)`` would end it)."""
+    import ctypes
+
+    kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
+    handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+    if not handle:
+        return False
+    try:
+        code = ctypes.c_ulong()
+        return bool(kernel32.GetExitCodeProcess(handle, ctypes.byref(code))) and code.value == 259
+    finally:
+        kernel32.CloseHandle(handle)
+
+
 def _alive(pid: int) -> bool:
     child = _children.get(pid)
     if child is not None:
         return child.poll() is None
     if pid <= 0:
         return False
+    if os.name == "nt":
+        return _windows_alive(pid)
     proc = Path(f"/proc/{pid}")
     if proc.parent.exists() and os.name == "posix" and Path("/proc/self").exists():
         try:
@@ -159,7 +176,7 @@ def start_lab(
     else:
         kwargs["start_new_session"] = True
     deadline = time.monotonic() + timeout
-    with open(log, "ab") as log_file:
+    with open(log, "wb") as log_file:  # one run per log: it never grows without bound
         child = subprocess.Popen(
             command,
             stdin=subprocess.DEVNULL,

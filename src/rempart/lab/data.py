@@ -165,11 +165,10 @@ def _dicom(
     path: Path, patient: Patient, number: int, width: int, height: int, pixels: list[int]
 ) -> None:
     from pydicom.dataset import Dataset, FileMetaDataset
-    from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+    from pydicom.uid import UID, ExplicitVRLittleEndian, generate_uid
 
-    sop_class = (
-        "1.2.840.10008.5.1.4.1.1.1.3"  # Digital Intra-Oral X-Ray Image Storage - Presentation
-    )
+    # Digital Intra-Oral X-Ray Image Storage - For Presentation
+    sop_class = UID("1.2.840.10008.5.1.4.1.1.1.3")
     sop_instance = generate_uid(entropy_srcs=["rempart-lab", str(SEED), str(number)])
     meta = FileMetaDataset()
     meta.MediaStorageSOPClassUID = sop_class

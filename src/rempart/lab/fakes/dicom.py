@@ -32,7 +32,8 @@ def start(address: str, port: int) -> Any:
     ae.maximum_associations = 16
     ae.add_supported_context(Verification)
     for context in StoragePresentationContexts[:100]:
-        ae.add_supported_context(context.abstract_syntax)
+        if context.abstract_syntax is not None:
+            ae.add_supported_context(context.abstract_syntax)
 
     def on_store(event: Any) -> int:
         return 0x0000  # acknowledged, dropped
