@@ -181,7 +181,7 @@ def negotiate_response(profile: SmbProfile, message: bytes) -> bytes:
     return smb2_header(message, NEGOTIATE, STATUS_SUCCESS) + negotiate_body(profile, dialect, out)
 
 
-def session_setup_response(profile: SmbProfile, message: bytes, session_id: int) -> bytes:
+def session_setup_response(profile: SmbProfile, message: bytes, session_id: int = 1) -> bytes:
     body = message[64:]
     if len(body) < 24:
         raise Garbage("short SESSION_SETUP")
