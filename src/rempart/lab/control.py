@@ -175,7 +175,6 @@ def start_lab(
         kwargs["creationflags"] = subprocess.DETACHED_PROCESS | subprocess.CREATE_NEW_PROCESS_GROUP  # type: ignore[attr-defined]
     else:
         kwargs["start_new_session"] = True
-    deadline = time.monotonic() + timeout
     with open(log, "wb") as log_file:  # one run per log: it never grows without bound
         child = subprocess.Popen(
             command,
@@ -192,12 +191,13 @@ def start_lab(
     except BaseException:
         _terminate(child.pid)
         raise
+    deadline = time.monotonic() + timeout  # the bound is on the lab, not on writing data
     while True:
         if child.poll() is not None:
             _children.pop(child.pid, None)
             message = (
                 _last_error(log)
-                or f"the lab process stopped (exit code {child.returncode}); see {log}"
+                or f"The lab process stopped (exit code {child.returncode}): see {log}."
             )
             raise LabError(message)
         state = read_state(path)
