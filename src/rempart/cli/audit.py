@@ -23,6 +23,7 @@ from rempart.cli.main import app, console, err_console
 from rempart.core.errors import UsageError
 from rempart.core.model import Audit, Severity
 from rempart.i18n import _
+from rempart.report import words
 
 SEVERITY_STYLE = {
     Severity.CRITICAL: "bold white on red",
@@ -31,17 +32,10 @@ SEVERITY_STYLE = {
     Severity.LOW: "cyan",
     Severity.INFO: "dim",
 }
-SEVERITY_LABEL = {
-    Severity.CRITICAL: "critical",
-    Severity.HIGH: "high",
-    Severity.MEDIUM: "medium",
-    Severity.LOW: "low",
-    Severity.INFO: "info",
-}
 
 
 def severity_label(sev: Severity) -> str:
-    return _(SEVERITY_LABEL[sev])
+    return words.severity_label(sev).lower()
 
 
 def findings_table(audit: Audit) -> Table:
@@ -49,10 +43,10 @@ def findings_table(audit: Audit) -> Table:
 
     lang = i18n.current_language()
     table = Table(title=_("Findings"), show_lines=False)
-    table.add_column(_("Severity"))
-    table.add_column(_("Check"))
-    table.add_column(_("Target"))
-    table.add_column(_("What"))
+    table.add_column(_("Severity"), no_wrap=True)
+    table.add_column(_("Check"), no_wrap=True)
+    table.add_column(_("Target"), no_wrap=True)
+    table.add_column(_("What"), ratio=1)
     for f in sorted(audit.findings, key=lambda f: f.sort_key):
         meta = get_meta(f.check_id)
         title = meta.title.get(lang) if meta is not None else f.check_id
