@@ -14,10 +14,9 @@ from rempart.app.audit import NetworkScope
 from rempart.core.model import Asset
 from rempart.i18n import _
 
-PHASES = {
-    "scan": "Port scan",
-    "identify": "Identifying services",
-}
+def phase_label(name: str) -> str:
+    labels = {"scan": _("Port scan"), "identify": _("Identifying services")}
+    return labels.get(name, name)
 
 
 def split_targets(values: Sequence[str]) -> list[str]:
@@ -72,7 +71,7 @@ class RichProgress:
     def phase(self, name: str, total: int) -> None:
         if self._task is not None:
             self._progress.update(self._task, completed=self._progress.tasks[-1].total)  # type: ignore[arg-type]
-        self._task = self._progress.add_task(_(PHASES.get(name, name)), total=max(total, 1))
+        self._task = self._progress.add_task(phase_label(name), total=max(total, 1))
 
     def update(self, done: int, total: int) -> None:
         if self._task is not None:
