@@ -62,10 +62,10 @@ def main(
     i18n.set_language(i18n.detect(lang, configured))
 
 
-def fail(message: str, code: int = 1) -> None:
-    """Print one error line and exit."""
-    err_console.print(f"[bold red]{_('Error')}:[/] {message}", markup=True, highlight=False)
-    raise SystemExit(code)
+def print_error(exc: BaseException) -> None:
+    """One line on stderr: what is wrong and what to do (the exception's message)."""
+    prefix = _("Error")
+    err_console.print(f"{prefix}: {exc}", markup=False, highlight=False, soft_wrap=True)
 
 
 def run() -> None:
@@ -75,7 +75,7 @@ def run() -> None:
     except RempartError as exc:
         if State.debug:
             raise
-        err_console.print(f"{_('Error')}: {exc}", markup=False, highlight=False, soft_wrap=True)
+        print_error(exc)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         err_console.print(_("Interrupted."), markup=False)
