@@ -10,6 +10,12 @@ from rempart import config, i18n
 from rempart.core.errors import ConfigError
 
 
+@pytest.fixture(autouse=True)
+def english() -> None:
+    """These tests read the English messages (the French ones are checked in tests/i18n)."""
+    i18n.set_language("en")
+
+
 def test_no_settings_file_gives_the_defaults() -> None:
     settings = config.load()
     assert settings.scan.timeout == 1.0

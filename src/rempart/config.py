@@ -33,6 +33,7 @@ from typing import Any
 import platformdirs
 
 from rempart.core.errors import ConfigError
+from rempart.i18n import _
 
 APP = "rempart"
 
@@ -91,13 +92,18 @@ def _coerce(section: str, cls: type, raw: dict[str, Any]) -> Any:
         if key not in known:
             where = f"[{section}] " if section else ""
             raise ConfigError(
-                f"Unknown setting {where}'{key}' in {config_path()}: "
-                "remove it or check its spelling."
+                _(
+                    "Unknown setting {where}'{key}' in {path}: remove it or check its spelling."
+                ).format(where=where, key=key, path=config_path())
             )
         default = getattr(cls(), key)
         if isinstance(default, (ScanSettings,)):
             if not isinstance(value, dict):
-                raise ConfigError(f"Setting '{key}' in {config_path()} must be a [{key}] table.")
+                raise ConfigError(
+                    _("Setting '{key}' in {path} must be a [{key}] table.").format(
+                        key=key, path=config_path()
+                    )
+                )
             values[key] = _coerce(key, ScanSettings, value)
             continue
         expected: tuple[type, ...]
@@ -111,8 +117,14 @@ def _coerce(section: str, cls: type, raw: dict[str, Any]) -> Any:
             expected = (str,)
         if not isinstance(value, expected) or (isinstance(value, bool) and bool not in expected):
             raise ConfigError(
-                f"Setting '{key}' in {config_path()} has the wrong type "
-                f"({type(value).__name__}): expected {expected[0].__name__}."
+                _(
+                    "Setting '{key}' in {path} has the wrong type ({got}): expected {expected}."
+                ).format(
+                    key=key,
+                    path=config_path(),
+                    got=type(value).__name__,
+                    expected=expected[0].__name__,
+                )
             )
         if isinstance(default, float):
             value = float(value)
@@ -128,13 +140,21 @@ def load(path: Path | None = None) -> Settings:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"Cannot read the settings file {path}: {exc}.") from exc
+        raise ConfigError(
+            _("Cannot read the settings file {path}: {error}.").format(path=path, error=exc)
+        ) from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(
-            f"The settings file {path} is not valid TOML ({exc}): fix it or remove it."
+            _("The settings file {path} is not valid TOML ({error}): fix it or remove it.").format(
+                path=path, error=exc
+            )
         ) from exc
     settings: Settings = _coerce("", Settings, raw)
     s = settings.scan
     if s.timeout <= 0 or s.concurrency < 1 or s.host_time_cap <= 0 or s.host_bytes_cap < 1024:
-        raise ConfigError(f"The [scan] values in {path} must be positive (host_bytes_cap ≥ 1024).")
+        raise ConfigError(
+            _("The [scan] values in {path} must be positive (host_bytes_cap ≥ 1024).").format(
+                path=path
+            )
+        )
     return settings

@@ -7,10 +7,17 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import inspect
 
+from rempart import i18n
 from rempart.core.errors import StoreError
 from rempart.core.model import Asset, Audit, Evidence, Finding, Service, Severity
 from rempart.core.observations import RdpObservation, SmbObservation
 from rempart.store import Store, diff_audits
+
+
+@pytest.fixture(autouse=True)
+def english() -> None:
+    """These tests read the English messages (the French ones are checked in tests/i18n)."""
+    i18n.set_language("en")
 
 
 def make_audit(audit_id: str, when: datetime, findings: tuple[Finding, ...]) -> Audit:

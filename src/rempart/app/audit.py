@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from rempart import __version__, config
 from rempart.core.model import Audit
+from rempart.i18n import _
 
 
 class Progress(Protocol):
@@ -93,7 +94,7 @@ def discover(
     )
     notes = list(scope.extra_notes)
     for host in scan.timed_out_hosts:
-        notes.append(f"{host}: port scan stopped at the time cap")
+        notes.append(_("{host}: port scan stopped at the time cap").format(host=host))
     recog_dir = config.fingerprints_dir(settings) / "recog"
     fingerprints = load_fingerprints(recog_dir if recog_dir.is_dir() else None)
     notes.extend(fingerprints.warnings)
@@ -182,11 +183,17 @@ def prepare_out_dir(out_dir: Path) -> Path:
     from rempart.core.errors import RempartError
 
     if out_dir.exists() and not out_dir.is_dir():
-        raise RempartError(f"{out_dir} exists and is not a folder: choose another --out.")
+        raise RempartError(
+            _("{path} exists and is not a folder: choose another --out.").format(path=out_dir)
+        )
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise RempartError(f"Cannot create the report folder {out_dir}: {exc.strerror}.") from exc
+        raise RempartError(
+            _("Cannot create the report folder {path}: {error}.").format(
+                path=out_dir, error=exc.strerror
+            )
+        ) from exc
     return out_dir
 
 

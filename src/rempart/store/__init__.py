@@ -29,6 +29,7 @@ from rempart import config
 from rempart.core.errors import StoreError
 from rempart.core.model import Asset, Audit, Evidence, Finding, Service, Severity, to_jsonable
 from rempart.core.observations import ALL_OBSERVATIONS, Observation
+from rempart.i18n import _
 from rempart.store.models import AssetRow, AuditRow, FindingRow, ServiceRow
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -94,8 +95,9 @@ class Store:
                 command.upgrade(cfg, "head")
         except (SQLAlchemyError, OSError) as exc:
             raise StoreError(
-                f"Cannot open the store at {url}: {exc.__class__.__name__}: "
-                f"{str(exc).splitlines()[0]}. Check the path and its permissions."
+                _(
+                    "Cannot open the store at {url}: {error}. Check the path and its permissions."
+                ).format(url=url, error=f"{exc.__class__.__name__}: {str(exc).splitlines()[0]}")
             ) from exc
         return cls(engine)
 
@@ -114,7 +116,9 @@ class Store:
             with Session(self.engine) as session, session.begin():
                 yield session
         except SQLAlchemyError as exc:
-            raise StoreError(f"The store could not be written or read: {exc}") from exc
+            raise StoreError(
+                _("The store could not be written or read: {error}").format(error=exc)
+            ) from exc
 
     # -- writing ---------------------------------------------------------------------
 
@@ -200,7 +204,9 @@ class Store:
                 row = matches[0] if len(matches) == 1 else None
             if row is None:
                 raise StoreError(
-                    f"No audit '{audit_id}' in the store: 'rempart audits' lists them."
+                    _("No audit '{id}' in the store: 'rempart audits' lists them.").format(
+                        id=audit_id
+                    )
                 )
             return _to_audit(row)
 
