@@ -24,6 +24,13 @@ def test_caret_and_dollar_are_line_anchors_as_in_ruby() -> None:
     assert compile_ruby("^(\\w+) router$").search("banner\nacme router\n").group(1) == "acme"
 
 
+def test_caret_does_not_match_at_the_end_after_a_final_newline() -> None:
+    # Ruby: "\r\n" =~ /^$/ is nil (Python's MULTILINE ^ matches at the very end).
+    assert not matches("^$", "\r\n")
+    assert matches("^$", "\n") and matches("^$", "")
+    assert not matches("\n^", "a\n") and matches("\n^", "a\nb")
+
+
 def test_reg_multiline_lets_dot_match_a_newline() -> None:
     # Recog's REG_MULTILINE is Ruby's Regexp::MULTILINE, i.e. Python's DOTALL.
     assert matches("Copyright.*Login:", "Copyright 2017\r\nLogin:", "REG_MULTILINE")

@@ -3,7 +3,8 @@
 Recog's patterns are Ruby regexes and its flags map to Ruby options, so a naive
 ``re.compile(pattern)`` gets most of them right and quietly mis-reads the rest. What differs:
 
-* ``^`` and ``$`` are always line anchors in Ruby: we always compile with ``re.MULTILINE``;
+* ``^`` and ``$`` are always line anchors in Ruby: we always compile with ``re.MULTILINE``,
+  and ``^`` does not match at the very end after a final newline;
 * Ruby's ``m`` option (Recog's ``REG_MULTILINE``, ``REG_DOT_NEWLINE``, ``REG_LINE_ANY_CRLF``,
   and inline ``(?m)``) lets ``.`` match a newline: that is Python's ``re.DOTALL`` / ``(?s)``;
 * ``\\Z`` in Ruby also matches before a final newline (Python: ``(?=\\n?\\Z)``); Ruby's ``\\z``
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Callable
 from functools import cache
 
 __all__ = ["RubyRegexError", "compile_ruby", "flags_for", "translate"]
@@ -61,16 +63,21 @@ _OUTSIDE = {
 }
 # Escapes inside a character class (only the positive ones can be inlined).
 _INSIDE = {"d": "0-9", "w": _WORD, "s": _SPACE, "h": _HEX, "e": "\\x1b"}
+# POSIX brackets are Unicode-aware in Ruby ([[:alpha:]] matches "é"); the ones whose
+# Unicode sets Python can compute are expanded from these predicates (see _posix_class),
+# the others keep their ASCII meaning.
+_POSIX_UNICODE: dict[str, Callable[[str], bool]] = {
+    "alpha": str.isalpha,
+    "digit": str.isdecimal,
+    "alnum": lambda c: c.isalpha() or c.isdecimal(),
+    "upper": str.isupper,
+    "lower": str.islower,
+    "space": str.isspace,
+    "word": lambda c: c.isalpha() or c.isdecimal() or c == "_",
+}
 _POSIX = {
-    "alpha": "a-zA-Z",
-    "digit": "0-9",
-    "alnum": "a-zA-Z0-9",
-    "upper": "A-Z",
-    "lower": "a-z",
-    "space": _SPACE,
     "blank": " \\t",
     "xdigit": _HEX,
-    "word": _WORD,
     "punct": "!-/:-@\\[-`{-~",
     "cntrl": "\\x00-\\x1f\\x7f",
     "print": "\\x20-\\x7e",
@@ -81,8 +88,29 @@ _UNSUPPORTED = {"G": "\\G", "K": "\\K", "p": "\\p{...}", "P": "\\P{...}", "X": "
 # Escapes Python's re understands as they are (besides digits, handled separately).
 _PYTHON_ESCAPES = set("abBfnrtv")
 _INLINE_FLAGS = {"i": "i", "m": "s", "x": "x"}
+# Ruby's ^: the start of the text or of a line, but not the end of the text after a final
+# newline ("a\n" =~ /\n^/ is nil), where Python's MULTILINE ^ also matches.
+_LINE_START = "(?:\\A|(?<=\\n)(?!\\Z))"
 _INTERVAL = re.compile(r"\{(\d*)(,?)(\d*)\}")
 _NAMED_GROUP = re.compile(r"\(\?(?:<[A-Za-z_]|'[A-Za-z_])")
+
+
+@cache
+def _posix_class(name: str) -> str:
+    """The ranges, as class content, of the code points below U+10000 that satisfy the
+    Unicode predicate of POSIX bracket ``name`` (computed once, on first use)."""
+    predicate = _POSIX_UNICODE[name]
+    parts: list[str] = []
+    start: int | None = None
+    for code in range(0x10001):
+        inside = code < 0x10000 and predicate(chr(code))
+        if inside and start is None:
+            start = code
+        elif not inside and start is not None:
+            end = code - 1
+            parts.append(f"\\u{start:04x}" + (f"-\\u{end:04x}" if end > start else ""))
+            start = None
+    return "".join(parts)
 
 
 def flags_for(names: str | None) -> int:
@@ -180,9 +208,12 @@ def _class(pattern: str, i: int) -> tuple[str, int]:
         elif c == "[" and pattern.startswith("[:", i):
             end = pattern.find(":]", i + 2)
             name = pattern[i + 2 : end] if end > 0 else ""
-            if name not in _POSIX:
+            if name in _POSIX_UNICODE:
+                out.append(_posix_class(name))
+            elif name in _POSIX:
+                out.append(_POSIX[name])
+            else:
                 raise RubyRegexError(f"unsupported POSIX bracket [:{name}:]")
-            out.append(_POSIX[name])
             i = end + 2
         elif c == "[":
             if pattern.startswith("[^", i):
@@ -285,6 +316,9 @@ def translate(pattern: str) -> str:
                 i += 1
         elif c == "}":
             out.append("\\}")
+            i += 1
+        elif c == "^":
+            out.append(_LINE_START)
             i += 1
         else:
             out.append(c)
