@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from defusedxml import ElementTree as SafeET
 
 from rempart.core.errors import DataError
 from rempart.discover.fingerprints import (
@@ -311,3 +312,29 @@ def test_an_error_in_a_fingerprint_names_the_file() -> None:
     )
     with pytest.raises(DataError, match=r"own_rules\.xml"):
         parse_xml(xml.encode(), "own_rules.xml", source="rempart")
+
+
+def test_bytes_as_received_are_accepted(db: FingerprintDB) -> None:
+    # Telnet banners start with IAC negotiation bytes that are not UTF-8.
+    found = db.match("ssh.banner", b"SSH-2.0-OpenSSH_7.4\r\n")
+    assert found is not None and found.version == "7.4"
+    assert db.match("ftp.banner", b"\xff\xfe" * 10_000_000) is None
+
+
+def test_binary_telnet_examples_are_recognised_from_their_raw_bytes(db: FingerprintDB) -> None:
+    # Recog's base64 examples are the bytes a telnet server sent, IAC negotiation included:
+    # handed over as bytes, most are recognised with the params the example expects.
+    root = SafeET.parse(shared_data("recog", "telnet_banners.xml")).getroot()
+    samples = [
+        (base64.b64decode(e.text or ""), {k: v for k, v in e.attrib.items() if k[0] != "_"})
+        for e in root.iter("example")
+        if e.get("_encoding") == "base64"
+    ]
+    assert len(samples) > 100
+    assert any(not raw.isascii() for raw, _ in samples)
+    recognised = 0
+    for raw, expected in samples:
+        found = db.match("telnet.banner", raw)
+        if found is not None and all(found.params.get(k) == v for k, v in expected.items()):
+            recognised += 1
+    assert recognised / len(samples) >= 0.95

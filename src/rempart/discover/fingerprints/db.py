@@ -28,9 +28,11 @@ from defusedxml import ElementTree as SafeET
 from rempart import config
 from rempart.core.errors import DataError
 from rempart.discover.fingerprints.recog import (
+    MAX_MATCH_CHARS,
     Fingerprint,
     FingerprintFile,
     bound_text,
+    decode_bytes,
     parse_file,
     parse_xml,
 )
@@ -254,14 +256,17 @@ class FingerprintDB:
                 ready = self._ready[database] = tuple(found)
             return ready
 
-    def match(self, database: str, text: str) -> FingerprintMatch | None:
+    def match(self, database: str, text: str | bytes) -> FingerprintMatch | None:
         """The first fingerprint of ``database`` that matches ``text``, or ``None``.
 
-        ``text`` may be the raw banner (see :func:`normalise`); only its start is read
-        (:func:`~rempart.discover.fingerprints.recog.bound_text`).
+        ``text`` may be the raw banner (see :func:`normalise`), as text or as the bytes
+        received (decoded by :func:`~rempart.discover.fingerprints.recog.decode_bytes`);
+        only its start is read (:func:`~rempart.discover.fingerprints.recog.bound_text`).
         """
         if not text:
             return None
+        if isinstance(text, bytes):
+            text = decode_bytes(text[: MAX_MATCH_CHARS * 4])
         text = bound_text(text)
         cleaned = normalise(database, text)
         found = self._first(database, cleaned)
@@ -287,7 +292,7 @@ class FingerprintDB:
             )
         return None
 
-    def identify(self, texts: Mapping[str, str]) -> FingerprintMatch | None:
+    def identify(self, texts: Mapping[str, str | bytes]) -> FingerprintMatch | None:
         """Try each ``database → text`` of ``texts`` in order; the first match wins."""
         for database, text in texts.items():
             found = self.match(database, text)

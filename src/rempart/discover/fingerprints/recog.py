@@ -43,6 +43,7 @@ __all__ = [
     "FingerprintFile",
     "Param",
     "bound_text",
+    "decode_bytes",
     "iter_examples",
     "parse_file",
     "parse_xml",
@@ -199,8 +200,9 @@ def iter_examples(
                 yield file, fingerprint, example
 
 
-def _decode_example_bytes(raw: bytes) -> str:
-    """Bytes of a base64 or file example → text, keeping one character per invalid byte."""
+def decode_bytes(raw: bytes) -> str:
+    """Bytes of a banner or example → text: UTF-8 when valid, else one character per byte
+    (Latin-1), so that no byte is lost and a pattern sees what Ruby's binary string holds."""
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -222,14 +224,14 @@ def _example_text(
         if not path.is_file():
             return None
         with path.open("rb") as handle:
-            return _decode_example_bytes(handle.read(MAX_EXAMPLE_FILE_BYTES))
+            return decode_bytes(handle.read(MAX_EXAMPLE_FILE_BYTES))
     text = "".join(elem.itertext())
     if attrs.get("_encoding") == "base64":
         try:
             raw = base64.b64decode(re.sub(r"[^A-Za-z0-9+/=]", "", text) + "==", validate=False)
         except (binascii.Error, ValueError) as exc:
             raise DataError(f"{where}: an example is not valid base64 ({exc}).") from exc
-        return _decode_example_bytes(raw)
+        return decode_bytes(raw)
     if "_encoding" in attrs:
         raise DataError(f"{where}: unknown example encoding {attrs['_encoding']!r}.")
     return text
