@@ -105,3 +105,11 @@ def test_import_respects_the_configured_fingerprints_dir(
     result = run("import-fingerprints", str(recog_copy(tmp_path / "src", (name,))))
     assert result.exit_code == 0, result.output
     assert (configured / "recog" / name).is_file()
+
+
+def test_the_root_of_a_recog_checkout_is_accepted(tmp_path: Path) -> None:
+    checkout = tmp_path / "recog"
+    recog_copy(checkout / "xml", ("ssh_banners.xml",))
+    result = run("import-fingerprints", str(checkout))
+    assert result.exit_code == 0, result.output
+    assert (default_recog_dir() / "ssh_banners.xml").is_file()

@@ -54,13 +54,16 @@ def verify_files(files: list[FingerprintFile]) -> tuple[int, int, tuple[str, ...
     return total, passed, tuple(failures)
 
 
-def _read_all(source: Path) -> tuple[list[Path], list[FingerprintFile]]:
+def _read_all(source: Path) -> tuple[Path, list[Path], list[FingerprintFile]]:
     if not source.is_dir():
         raise DataError(
             f"{source} is not a folder: give the folder that holds Recog's *.xml files "
             "(recog/xml in Recog's repository)."
         )
     paths = sorted(p for p in source.glob("*.xml") if p.is_file())
+    if not paths and (source / "xml").is_dir():  # the root of a Recog checkout
+        source = source / "xml"
+        paths = sorted(p for p in source.glob("*.xml") if p.is_file())
     if not paths:
         raise DataError(f"No *.xml fingerprint file in {source}: nothing imported.")
     if len(paths) > MAX_FILES:
@@ -71,7 +74,7 @@ def _read_all(source: Path) -> tuple[list[Path], list[FingerprintFile]]:
             parsed.append(parse_file(path))
         except DataError as exc:
             raise DataError(f"{exc} Nothing imported.") from exc
-    return paths, parsed
+    return source, paths, parsed
 
 
 def _swap_in(staging: Path, target: Path) -> None:
@@ -92,13 +95,14 @@ def _swap_in(staging: Path, target: Path) -> None:
 
 
 def import_recog(source: Path, target: Path | None = None) -> ImportResult:
-    """Validate every ``*.xml`` of ``source`` then install them into ``target``.
+    """Validate every ``*.xml`` of ``source`` (or of ``source/xml``, a Recog checkout) then
+    install them into ``target``.
 
     ``target`` defaults to ``fingerprints_dir()/recog``. Raises :class:`DataError` (nothing
     changed) when ``source`` is missing, empty or holds a malformed file.
     """
     target = target or default_recog_dir()
-    paths, parsed = _read_all(source)
+    source, paths, parsed = _read_all(source)
     examples, passed, failures = verify_files(parsed)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
