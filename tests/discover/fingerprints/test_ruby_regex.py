@@ -123,7 +123,9 @@ def test_class_operators_python_would_warn_about_are_literal() -> None:
     assert matches("^[]a]+$", "]a")
 
 
-@pytest.mark.parametrize("pattern", ["\\Gabc", "a\\Kb", "\\p{L}", "[a-z&&[^aeiou]]", "a{2}+", "(a"])
+@pytest.mark.parametrize(
+    "pattern", ["\\Gabc", "a\\Kb", "(?<n>a)\\g<n>", "\\p{L}", "[a-z&&[^aeiou]]", "a{2}+", "(a"]
+)
 def test_untranslatable_constructs_are_refused_not_misread(pattern: str) -> None:
     with pytest.raises(RubyRegexError):
         compile_ruby(pattern)

@@ -160,6 +160,12 @@ def _escape(pattern: str, i: int, in_class: bool) -> tuple[str, int]:
         raise RubyRegexError(f"{_UNSUPPORTED[c]} has no Python equivalent")
     if c == "x":
         return _hex_escape(pattern, i)
+    if c == "g" and pattern.startswith(("<", "'"), i + 1):
+        raise RubyRegexError("subexpression calls (\\g<name>) have no Python equivalent")
+    if c == "c":
+        if i + 1 >= len(pattern):
+            raise RubyRegexError("too short control escape \\c")
+        return f"\\x{ord(pattern[i + 1]) & 0x1F:02x}", i + 2
     if c == "u":
         return _unicode_escape(pattern, i)
     if in_class and c in _INSIDE:
