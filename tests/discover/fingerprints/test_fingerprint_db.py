@@ -289,8 +289,17 @@ def test_match_properties_never_mix_product_and_version_of_different_things() ->
         },
     )
     assert (found.product, found.version, found.device_type) == ("Windows", "10", "PC")
+    assert found.label == "Windows"
+    iis = FingerprintMatch(
+        description="d", params={"service.vendor": "Microsoft", "service.product": "IIS"}
+    )
+    assert iis.label == "Microsoft IIS"
+    samba = FingerprintMatch(
+        description="d", params={"service.vendor": "Samba", "service.product": "Samba"}
+    )
+    assert samba.label == "Samba"
     empty = FingerprintMatch(description="d")
-    assert (empty.product, empty.vendor, empty.version, empty.cpe) == (None, None, None, None)
+    assert (empty.product, empty.vendor, empty.version, empty.cpe, empty.label) == (None,) * 5
 
 
 def test_example_text_keeps_entities_and_literal_newlines() -> None:

@@ -120,6 +120,14 @@ class FingerprintMatch:
         return None
 
     @property
+    def label(self) -> str | None:
+        """Vendor and product for a person ("Microsoft IIS", "Samba"), or ``None``."""
+        product, vendor = self.product, self.vendor
+        if product and vendor and not product.lower().startswith(vendor.lower()):
+            return f"{vendor} {product}"
+        return product or vendor
+
+    @property
     def device_type(self) -> str | None:
         return self.params.get("hw.device") or self.params.get("os.device") or None
 
