@@ -347,3 +347,33 @@ def test_binary_telnet_examples_are_recognised_from_their_raw_bytes(db: Fingerpr
         if found is not None and all(found.params.get(k) == v for k, v in expected.items()):
             recognised += 1
     assert recognised / len(samples) >= 0.95
+
+
+@pytest.mark.parametrize(
+    ("database", "text", "label", "version"),
+    [
+        # What the demo practice's hosts say (docs/lab-practice.md).
+        ("ssh.banner", "SSH-2.0-OpenSSH_7.4", "OpenBSD OpenSSH", "7.4"),
+        ("http_header.server", "Microsoft-HTTPAPI/2.0", "Microsoft HTTPAPI", "2.0"),
+        ("mssql.version", "11.0.7001", "Microsoft SQL Server", "11.0.7001"),
+        (
+            "snmp.sys_description",
+            "HP ETHERNET MULTI-ENVIRONMENT,ROM none,JETDIRECT,JD153,EEPROM JSI23500027,"
+            "CIDATE 10/15/2020",
+            "HP JD153",
+            "none",
+        ),
+        ("ftp.banner", "220 NAS FTP server ready.\r\n", None, None),
+        ("telnet.banner", "Livebox login: ", None, None),
+    ],
+)
+def test_demo_practice_banners(
+    db: FingerprintDB, database: str, text: str, label: str | None, version: str | None
+) -> None:
+    found = db.match(database, text)
+    if label is None:
+        # A generic banner is not claimed to be a product (Recog may still match it with a
+        # "generic" fingerprint that only extracts the host name).
+        assert found is None or (found.label, found.version) == (None, None)
+    else:
+        assert found is not None and (found.label, found.version) == (label, version)
