@@ -119,3 +119,35 @@ def test_load_and_first_matches_time_is_printed(
             f"with the probe databases parsed and one match each: {ready:.3f} s"
         )
     assert db.warnings == ()
+
+
+def test_near_miss_texts_do_not_hang_the_probe_databases(
+    recog_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Backtracking blows up on texts that almost match (truncated, one byte changed, one
+    # character repeated); each pattern runs on such variants of its own examples. Nothing
+    # is timed: a hang fails through pytest's timeout, the slowest search is printed.
+    slowest = (0.0, "")
+    searches = 0
+    for name in PROBE_FILES:
+        for fingerprint in parse_file(recog_dir / name).fingerprints:
+            for example in fingerprint.examples:
+                text = example.text
+                step = max(1, len(text) // 12)
+                for k in range(1, len(text), step):
+                    for variant in (
+                        text[:k],
+                        text[:k] + "\x00" + text[k + 1 :],
+                        text[:k] + text[k] * 40 + text[k:],
+                    ):
+                        start = time.perf_counter()
+                        fingerprint.match(variant)
+                        spent = time.perf_counter() - start
+                        searches += 1
+                        if spent > slowest[0]:
+                            slowest = (spent, fingerprint.pattern[:80])
+    with capsys.disabled():
+        print(
+            f"\n{searches} near-miss searches; slowest {slowest[0] * 1000:.1f} ms: {slowest[1]!r}"
+        )
+    assert searches > 50_000
