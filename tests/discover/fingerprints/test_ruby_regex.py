@@ -118,6 +118,15 @@ def test_comments_literal_braces_and_repetitions() -> None:
     assert matches("^a*+b$", "aab")
 
 
+def test_nested_repetition_does_not_backtrack_exponentially() -> None:
+    # Recog's smtp_banners.xml has "(.+)* http": Python took seconds on an 80-char near miss.
+    regex = compile_ruby("^([^ ]{1,512}) SMTP NAVIEG ([^ ]+); (.+)* http")
+    text = "foo.bar SMTP NAVIEG 2.0.1; " + "Sun, 29 Jul 2001 22:02:16 -0500 " * 40 + "HTTP://x"
+    assert regex.search(text) is None
+    found = regex.search("foo SMTP NAVIEG 2.0.1; Sun, 29 Jul 2001 http://x")
+    assert found is not None and found.group(3) == "Sun, 29 Jul 2001"
+
+
 def test_class_operators_python_would_warn_about_are_literal() -> None:
     assert matches("^[|~&]+$", "|~&")
     assert matches("^[]a]+$", "]a")

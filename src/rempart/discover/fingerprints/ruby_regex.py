@@ -13,7 +13,8 @@ Recog's patterns are Ruby regexes and its flags map to Ruby options, so a naive
   ``(...)`` groups do not capture;
 * an inline option group ``(?i)`` applies up to the end of the enclosing group, alternatives
   included (Python 3.11 only accepts global flags at the very start): it becomes ``(?i:...)``;
-* POSIX brackets (``[[:alpha:]]``), nested classes and one-digit ``\\xH`` escapes.
+* POSIX brackets (``[[:alpha:]]``), nested classes and one-digit ``\\xH`` escapes;
+* ``(X+)*`` (exponential in Python on a near miss) is read as the equivalent ``(X+)?``.
 
 What cannot be translated faithfully (``\\G``, ``\\K``, ``\\p{...}``, class intersections,
 ``{n,m}+``) raises :class:`RubyRegexError`; the caller skips that fingerprint.
@@ -91,6 +92,9 @@ _INLINE_FLAGS = {"i": "i", "m": "s", "x": "x"}
 # Ruby's ^: the start of the text or of a line, but not the end of the text after a final
 # newline ("a\n" =~ /\n^/ is nil), where Python's MULTILINE ^ also matches.
 _LINE_START = "(?:\\A|(?<=\\n)(?!\\Z))"
+# A group holding only one greedy "X+" over a wide atom (".", "\\S", "[...]"), itself
+# repeated greedily by "*" or "+" (not lazily, not possessively).
+_NESTED_REPEAT = re.compile(r"\((?:\?:)?(?:\.|\\[dDwWsShH]|\[(?:\\.|[^\]\\])+\])\+\)([*+])(?![?+])")
 _INTERVAL = re.compile(r"\{(\d*)(,?)(\d*)\}")
 _NAMED_GROUP = re.compile(r"\(\?(?:<[A-Za-z_]|'[A-Za-z_])")
 
@@ -265,6 +269,14 @@ def translate(pattern: str) -> str:
             text, i = _class(pattern, i)
             out.append(text)
         elif c == "(":
+            nested = _NESTED_REPEAT.match(pattern, i)
+            if nested:
+                # (X+)* tries every way to split a run of X: exponential on a near miss.
+                # It matches what (X+)? matches, with the same capture at the first
+                # success (each total length is first reached by a single iteration).
+                at = nested.end() - 1
+                pattern = pattern[:at] + ("?" if nested.group(1) == "*" else "") + pattern[at + 1 :]
+                n = len(pattern)
             if pattern.startswith("(?#", i):
                 end = pattern.find(")", i)
                 if end < 0:
