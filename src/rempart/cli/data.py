@@ -13,7 +13,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from rempart.cli.main import app, console, err_console
+from rempart.cli.main import app, console, print_error
 from rempart.core.errors import RempartError
 from rempart.i18n import _
 
@@ -24,8 +24,8 @@ MAX_FAILURES_SHOWN = 10
 
 
 def _error(exc: RempartError) -> typer.Exit:
-    """One line on stderr (never wrapped), then the error's exit code."""
-    err_console.print(f"{_('Error')}: {exc}", markup=False, highlight=False, soft_wrap=True)
+    """One line on stderr (the shared printer), then the error's exit code."""
+    print_error(exc)
     return typer.Exit(exc.exit_code)
 
 
