@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from rempart import i18n
 from rempart.core.errors import LabError
 from rempart.lab import PORT_OFFSET, LabState, lab_status, running_lab, start_lab, stop_lab
 from rempart.lab.binding import unprivileged_binder
@@ -49,6 +50,12 @@ def answers(address: str, port: int) -> bool:
             return True
     except OSError:
         return False
+
+
+@pytest.fixture(autouse=True)
+def english() -> None:
+    """These tests read the English messages (tests/i18n checks the French catalogue)."""
+    i18n.set_language("en")
 
 
 @pytest.fixture

@@ -64,8 +64,8 @@ def main(
 
 def print_error(exc: BaseException) -> None:
     """One line on stderr: what is wrong and what to do (the exception's message)."""
-    prefix = _("Error")
-    err_console.print(f"{prefix}: {exc}", markup=False, highlight=False, soft_wrap=True)
+    prefix = _("Error:")  # French puts a space before the colon
+    err_console.print(f"{prefix} {exc}", markup=False, highlight=False, soft_wrap=True)
 
 
 def run() -> None:

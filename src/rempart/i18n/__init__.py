@@ -73,6 +73,6 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return _translation.ngettext(singular, plural, n)
 
 
-set_language(DEFAULT)
+set_language(detect())  # --lang, when given, switches again (cli/main.py)
 
 __all__ = ["DEFAULT", "SUPPORTED", "_", "current_language", "detect", "ngettext", "set_language"]

@@ -12,6 +12,7 @@ import socket
 from collections.abc import Callable
 
 from rempart.core.errors import LabError
+from rempart.i18n import _
 from rempart.lab.practice import PORT_OFFSET
 
 Binder = Callable[[str, int, int], socket.socket]  # (address, port, SOCK_STREAM|SOCK_DGRAM)
@@ -52,14 +53,20 @@ def bind(binder: Binder, address: str, port: int, kind: int) -> tuple[socket.soc
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
             raise LabError(
-                f"The demo practice cannot listen on {address}:{port}/{transport}: the address "
-                "is already in use (another lab still running?). Stop it with `rempart lab down`."
+                _(
+                    "The demo practice cannot listen on {where}: the address is already in use "
+                    "(another lab still running?). Stop it with `rempart lab down`."
+                ).format(where=f"{address}:{port}/{transport}")
             ) from exc
         if exc.errno == errno.EADDRNOTAVAIL:
             raise LabError(
-                f"The address {address} is not available on this computer: the demo practice "
-                "needs the loopback range 127.42.0.0/24 (Linux provides it)."
+                _(
+                    "The address {address} is not available on this computer: the demo practice "
+                    "needs the loopback range 127.42.0.0/24 (Linux provides it)."
+                ).format(address=address)
             ) from exc
         raise LabError(
-            f"The demo practice cannot listen on {address}:{port}/{transport}: {exc}."
+            _("The demo practice cannot listen on {where}: {error}.").format(
+                where=f"{address}:{port}/{transport}", error=exc
+            )
         ) from exc

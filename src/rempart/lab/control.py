@@ -17,8 +17,9 @@ import sys
 import time
 from pathlib import Path
 
-from rempart import config
+from rempart import config, i18n
 from rempart.core.errors import LabError
+from rempart.i18n import _
 from rempart.lab.data import PRACTICE, write_practice_data
 from rempart.lab.state import LabState, read_state
 
@@ -183,6 +184,7 @@ def start_lab(
             stderr=log_file,
             close_fds=True,
             cwd=str(lab_dir()),
+            env={**os.environ, "REMPART_LANG": i18n.current_language()},  # its errors, our words
             **kwargs,  # type: ignore[call-overload]
         )
     _children[child.pid] = child
@@ -195,24 +197,31 @@ def start_lab(
     while True:
         if child.poll() is not None:
             _children.pop(child.pid, None)
-            message = (
-                _last_error(log)
-                or f"The lab process stopped (exit code {child.returncode}): see {log}."
-            )
+            message = _last_error(log) or _(
+                "The lab process stopped (exit code {code}): see {log}."
+            ).format(code=child.returncode, log=log)
             raise LabError(message)
         state = read_state(path)
         if state is not None and state.pid == child.pid:
             break
         if time.monotonic() >= deadline:
             _terminate(child.pid)
-            raise LabError(f"The demo practice did not start within {timeout:g} s: see {log}.")
+            raise LabError(
+                _("The demo practice did not start within {seconds:g} s: see {log}.").format(
+                    seconds=timeout, log=log
+                )
+            )
         time.sleep(POLL)
     silent = wait_answering(state, deadline)
     if silent:
         _terminate(child.pid)
         path.unlink(missing_ok=True)
         where = ", ".join(f"{a}:{p}/{t}" for a, p, t in silent[:5])
-        raise LabError(f"The demo practice started but does not answer on {where}: see {log}.")
+        raise LabError(
+            _("The demo practice started but does not answer on {where}: see {log}.").format(
+                where=where, log=log
+            )
+        )
     return state
 
 
@@ -239,7 +248,9 @@ def stop_lab() -> LabState | None:
         return None
     _terminate(state.pid)
     if _alive(state.pid):
-        raise LabError(f"The lab process {state.pid} does not stop: end it by hand.")
+        raise LabError(
+            _("The lab process {pid} does not stop: end it by hand.").format(pid=state.pid)
+        )
     state_path().unlink(missing_ok=True)
     return state
 

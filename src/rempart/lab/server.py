@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from rempart.core.errors import LabError
+from rempart.i18n import _
 from rempart.lab import binding
 from rempart.lab.fakes import dicom
 from rempart.lab.fakes.common import guarded
@@ -66,7 +67,9 @@ class LabRunner:
                     kind = socket.SOCK_DGRAM if spec.transport == "udp" else socket.SOCK_STREAM
                     sock, port = binding.bind(self.binder, host.address, spec.port, kind)
                     if spec.key == "snmp":
-                        transport, _ = await loop.create_datagram_endpoint(SnmpProtocol, sock=sock)
+                        transport, _protocol = await loop.create_datagram_endpoint(
+                            SnmpProtocol, sock=sock
+                        )
                         self.transports.append(transport)
                     elif spec.key == "dicom":
                         sock.close()  # pynetdicom binds by itself, on the port we were allowed
@@ -74,8 +77,10 @@ class LabRunner:
                             self.dicom_servers.append(dicom.start(host.address, port))
                         except OSError as exc:
                             raise LabError(
-                                f"The demo practice cannot listen on {host.address}:{port}/tcp "
-                                f"(DICOM): {exc}. Stop any other lab with `rempart lab down`."
+                                _(
+                                    "The demo practice cannot listen on {where} (DICOM): {error}. "
+                                    "Stop any other lab with `rempart lab down`."
+                                ).format(where=f"{host.address}:{port}/tcp", error=exc)
                             ) from exc
                     else:
                         fake = fakes[spec.key]

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from rempart.core.errors import LabError
+from rempart.i18n import _
 
 
 @dataclass(frozen=True)
@@ -157,8 +158,14 @@ def read_state(path: Path) -> LabState | None:
     except FileNotFoundError:
         return None
     except (OSError, ValueError) as exc:
-        raise LabError(f"The lab state file {path} is unreadable ({exc}): remove it.") from exc
+        raise LabError(
+            _("The lab state file {path} is unreadable ({error}): remove it.").format(
+                path=path, error=exc
+            )
+        ) from exc
     try:
         return LabState.from_json(raw)
     except (KeyError, TypeError, ValueError) as exc:
-        raise LabError(f"The lab state file {path} is malformed: remove it.") from exc
+        raise LabError(
+            _("The lab state file {path} is malformed: remove it.").format(path=path)
+        ) from exc
