@@ -64,6 +64,6 @@ def test_the_locale_chooses_english(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_french_messages_come_from_the_catalogue() -> None:
     i18n.set_language("fr")
-    assert i18n._("Error") == "Erreur"
+    assert i18n._("Error:") == "Erreur :"
     i18n.set_language("en")
-    assert i18n._("Error") == "Error"
+    assert i18n._("Error:") == "Error:"
