@@ -37,6 +37,7 @@ from rempart.discover.fingerprints.recog import (
     parse_xml,
 )
 from rempart.discover.fingerprints.ruby_regex import RubyRegexError
+from rempart.i18n import _
 
 __all__ = [
     "RECOG_SUBDIR",
@@ -166,7 +167,9 @@ def _sniff(path: Path) -> tuple[str, float]:
             for _event, elem in SafeET.iterparse(handle, events=("start",)):
                 if elem.tag != "fingerprints":
                     raise DataError(
-                        f"{path.name} is not a Recog fingerprint file (root <{elem.tag}>)."
+                        _("{name} is not a Recog fingerprint file (root <{tag}>).").format(
+                            name=path.name, tag=elem.tag
+                        )
                     )
                 try:
                     preference = float(elem.get("preference", "0.10"))
@@ -174,14 +177,20 @@ def _sniff(path: Path) -> tuple[str, float]:
                     preference = 0.10
                 return elem.get("matches") or path.stem, preference
     except SafeET.ParseError as exc:
-        raise DataError(f"{path.name} is not well-formed XML ({exc}).") from exc
+        raise DataError(
+            _("{name} is not well-formed XML ({error}).").format(name=path.name, error=exc)
+        ) from exc
     except OSError as exc:
-        raise DataError(f"Cannot read {path}: {exc.strerror or exc}.") from exc
+        raise DataError(
+            _("Cannot read {path}: {error}.").format(path=path, error=exc.strerror or exc)
+        ) from exc
     except DataError:
         raise
     except Exception as exc:  # defusedxml's refusals (DTD, entities)
-        raise DataError(f"{path.name} was refused by the XML parser ({exc}).") from exc
-    raise DataError(f"{path.name} is empty.")
+        raise DataError(
+            _("{name} was refused by the XML parser ({error}).").format(name=path.name, error=exc)
+        ) from exc
+    raise DataError(_("{name} is empty.").format(name=path.name))
 
 
 def load_own_rules() -> tuple[FingerprintFile, ...]:

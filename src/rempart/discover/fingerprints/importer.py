@@ -19,6 +19,7 @@ from pathlib import Path
 from rempart.core.errors import DataError
 from rempart.discover.fingerprints.db import default_recog_dir
 from rempart.discover.fingerprints.recog import FingerprintFile, parse_file, verify_example
+from rempart.i18n import _
 
 __all__ = ["ImportResult", "import_recog", "verify_files"]
 
@@ -57,23 +58,29 @@ def verify_files(files: list[FingerprintFile]) -> tuple[int, int, tuple[str, ...
 def _read_all(source: Path) -> tuple[Path, list[Path], list[FingerprintFile]]:
     if not source.is_dir():
         raise DataError(
-            f"{source} is not a folder: give the folder that holds Recog's *.xml files "
-            "(recog/xml in Recog's repository)."
+            _(
+                "{path} is not a folder: give the folder that holds Recog's *.xml files "
+                "(recog/xml in Recog's repository)."
+            ).format(path=source)
         )
     paths = sorted(p for p in source.glob("*.xml") if p.is_file())
     if not paths and (source / "xml").is_dir():  # the root of a Recog checkout
         source = source / "xml"
         paths = sorted(p for p in source.glob("*.xml") if p.is_file())
     if not paths:
-        raise DataError(f"No *.xml fingerprint file in {source}: nothing imported.")
+        raise DataError(
+            _("No *.xml fingerprint file in {path}: nothing imported.").format(path=source)
+        )
     if len(paths) > MAX_FILES:
-        raise DataError(f"{source} holds more than {MAX_FILES} XML files: refused.")
+        raise DataError(
+            _("{path} holds more than {n} XML files: refused.").format(path=source, n=MAX_FILES)
+        )
     parsed = []
     for path in paths:
         try:
             parsed.append(parse_file(path))
         except DataError as exc:
-            raise DataError(f"{exc} Nothing imported.") from exc
+            raise DataError(_("{error} Nothing imported.").format(error=exc)) from exc
     return source, paths, parsed
 
 
@@ -109,7 +116,11 @@ def import_recog(source: Path, target: Path | None = None) -> ImportResult:
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-import-", dir=target.parent))
         staging.chmod(0o755)  # mkdtemp's 0700 would hide the data from other accounts
     except OSError as exc:
-        raise DataError(f"Cannot write into {target.parent}: {exc.strerror or exc}.") from exc
+        raise DataError(
+            _("Cannot write into {path}: {error}.").format(
+                path=target.parent, error=exc.strerror or exc
+            )
+        ) from exc
     try:
         for path in paths:
             shutil.copyfile(path, staging / path.name)
@@ -124,8 +135,10 @@ def import_recog(source: Path, target: Path | None = None) -> ImportResult:
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
         raise DataError(
-            f"Cannot install the fingerprints into {target}: {exc.strerror or exc}. "
-            "The previous fingerprints are unchanged."
+            _(
+                "Cannot install the fingerprints into {path}: {error}. "
+                "The previous fingerprints are unchanged."
+            ).format(path=target, error=exc.strerror or exc)
         ) from exc
     return ImportResult(
         target=target,
