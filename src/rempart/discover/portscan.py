@@ -60,7 +60,7 @@ class ScanResult:
 
 MIN_RTO = 0.25  # seconds: the adapted wait never goes below this (nor above `timeout` × 4)
 MAX_RTO_FACTOR = 4.0
-PARALLEL_THRESHOLD = 20_000  # (host, port) pairs; below it, starting workers costs more
+PARALLEL_THRESHOLD = 100_000  # (host, port) pairs; below it, starting workers costs more
 PROGRESS_INTERVAL = 0.1  # seconds between progress reports
 MAX_GROUP = 64  # hosts scanned at once by one worker
 _FD_MARGIN = 32  # file descriptors left for everything else in the process
@@ -295,10 +295,10 @@ def _scan_slice(
     waiting = deque(addresses)
     active: list[_Host] = []
     # fd → (socket, host, port, attempt, sent at)
-    inflight: dict[int, tuple[socket.socket, _Host, int, int, float]] = {}
+    inflight: dict[int, tuple[socket.SocketType, _Host, int, int, float]] = {}
     # (deadline, fd, socket) in send order. Waits differ little, so the order is nearly
     # sorted; an entry stuck behind a later one times out late, never early.
-    expiry: deque[tuple[float, int, socket.socket]] = deque()
+    expiry: deque[tuple[float, int, socket.SocketType]] = deque()
     found: dict[str, list[int]] = {}
     timed_out: list[str] = []
     poller = _Poller()
@@ -309,7 +309,7 @@ def _scan_slice(
     in_progress, refused = _IN_PROGRESS, _REFUSED
     limit = concurrency
     probes = done = stalls = rotate = 0
-    spare: socket.socket | None = None  # a refused socket, ready to connect again (Linux)
+    spare: socket.SocketType | None = None  # a refused socket, ready to connect again (Linux)
     paused_until = 0.0
     now = time.monotonic()
     next_report = now + PROGRESS_INTERVAL
@@ -328,13 +328,13 @@ def _scan_slice(
         host.samples += 1
         host.rto = min(max(host.srtt + 4 * host.rttvar, min_rto), max_rto)
 
-    def is_open(sock: socket.socket) -> bool:
+    def is_open(sock: socket.SocketType) -> bool:
         try:  # a connect to our own address and port "succeeds" (TCP simultaneous open)
             return bool(sock.getsockname() != sock.getpeername())
         except OSError:
             return False
 
-    def close(sock: socket.socket, reset: bool = False) -> None:
+    def close(sock: socket.SocketType, reset: bool = False) -> None:
         try:
             forget(sock.fileno())
             if reset:
