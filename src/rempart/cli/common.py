@@ -14,6 +14,7 @@ from rempart.app.audit import NetworkScope
 from rempart.core.model import Asset
 from rempart.i18n import _
 
+
 def phase_label(name: str) -> str:
     labels = {"scan": _("Port scan"), "identify": _("Identifying services")}
     return labels.get(name, name)
