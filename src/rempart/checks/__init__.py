@@ -13,11 +13,16 @@ from rempart.checks.base import (
     Hit,
     Reference,
     Text,
+    Verdict,
     Who,
     all_checks,
     check,
     get_meta,
+    host_check,
+    org_check,
     run_checks,
+    run_host_checks,
+    run_org_checks,
 )
 from rempart.checks.eol import EolEntry, EolTable, builtin_eol, parse_eol
 
@@ -30,11 +35,16 @@ __all__ = [
     "Hit",
     "Reference",
     "Text",
+    "Verdict",
     "Who",
     "all_checks",
     "builtin_eol",
     "check",
     "get_meta",
+    "host_check",
+    "org_check",
     "parse_eol",
     "run_checks",
+    "run_host_checks",
+    "run_org_checks",
 ]

@@ -16,6 +16,16 @@ check's ID and severity, so that a check cannot contradict its own metadata.
 
 A check never fires on "unknown": when the observation it needs is missing or a field is
 ``None`` (not learnt), it returns ``None``.
+
+Three kinds of subject are judged, each with its decorator and runner:
+
+* a network :class:`Service` — :func:`check`, :func:`run_checks`;
+* this computer's facts (``rempart.core.host.HostFacts``) — :func:`host_check`,
+  :func:`run_host_checks`;
+* the practice's answers to the survey — :func:`org_check`, :func:`run_org_checks`.
+
+A check that must name CVEs returns a :class:`Verdict` (evidence and CVE IDs) instead of a
+plain evidence sequence.
 """
 
 from __future__ import annotations
@@ -25,6 +35,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import Any
 
 from rempart.checks.eol import EolTable, builtin_eol
 from rempart.core.model import Asset, Evidence, Finding, Service, Severity
@@ -114,51 +125,93 @@ class CheckContext:
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
     asset: Asset | None = None
     eol: EolTable | None = None
+    # Known-vulnerability matcher (``rempart.vulns``), loaded by the service layer; ``None``:
+    # no vulnerability matching (the vulnerability checks stay silent).
+    vulns: Any = None
 
     @property
     def eol_table(self) -> EolTable:
         return self.eol if self.eol is not None else builtin_eol()
 
 
-Hit = Sequence[Evidence] | None
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """A hit that also names CVEs (known-vulnerability checks)."""
+
+    evidence: tuple[Evidence, ...]
+    cves: tuple[str, ...] = ()
+
+
+Hit = Sequence[Evidence] | Verdict | None
 CheckFunc = Callable[[Service, CheckContext], Hit]
+SubjectFunc = Callable[[Any, CheckContext], Hit]
+
+
+SUBJECTS = ("service", "host", "org")
 
 
 @dataclass(frozen=True, slots=True)
 class Check:
-    """A registered check: its metadata and the function that decides."""
+    """A registered check: its metadata, the function that decides, and what it judges."""
 
     meta: CheckMeta
-    func: CheckFunc
+    func: SubjectFunc
+    subject: str = "service"  # one of SUBJECTS
 
     def run(self, service: Service, ctx: CheckContext) -> Finding | None:
-        hit = self.func(service, ctx)
+        return self.judge(service, ctx, service.address, service.port, service.transport)
+
+    def judge(
+        self,
+        subject: Any,
+        ctx: CheckContext,
+        address: str | None = None,
+        port: int | None = None,
+        transport: str | None = None,
+    ) -> Finding | None:
+        hit = self.func(subject, ctx)
         if hit is None:
             return None
+        evidence, cves = (hit.evidence, hit.cves) if isinstance(hit, Verdict) else (hit, ())
         return Finding(
             check_id=self.meta.id,
             severity=self.meta.severity,
-            address=service.address,
-            port=service.port,
-            transport=service.transport,
-            evidence=tuple(_bounded(e) for e in hit),
+            address=address,
+            port=port,
+            transport=transport,
+            evidence=tuple(_bounded(e) for e in evidence),
+            cves=tuple(cves),
         )
 
 
 _REGISTRY: dict[str, Check] = {}
 
 
-def check(meta: CheckMeta) -> Callable[[CheckFunc], CheckFunc]:
-    """Register the decorated function as the check described by ``meta``."""
+def _registrar(meta: CheckMeta, subject: str) -> Callable[[Any], Any]:
     _validate(meta)
 
-    def register(func: CheckFunc) -> CheckFunc:
+    def register(func: Any) -> Any:
         if meta.id in _REGISTRY:
             raise ValueError(f"duplicate check ID {meta.id}")
-        _REGISTRY[meta.id] = Check(meta=meta, func=func)
+        _REGISTRY[meta.id] = Check(meta=meta, func=func, subject=subject)
         return func
 
     return register
+
+
+def check(meta: CheckMeta) -> Callable[[CheckFunc], CheckFunc]:
+    """Register the decorated function as the network check described by ``meta``."""
+    return _registrar(meta, "service")
+
+
+def host_check(meta: CheckMeta) -> Callable[[SubjectFunc], SubjectFunc]:
+    """Register a check on this computer's facts (``HostFacts``); IDs start with ``HOST-``."""
+    return _registrar(meta, "host")
+
+
+def org_check(meta: CheckMeta) -> Callable[[SubjectFunc], SubjectFunc]:
+    """Register a check on the practice's survey answers; IDs start with ``ORG-``."""
+    return _registrar(meta, "org")
 
 
 def _validate(meta: CheckMeta) -> None:
@@ -206,8 +259,34 @@ def run_checks(assets: Sequence[Asset], ctx: CheckContext | None = None) -> tupl
     return tuple(findings)
 
 
+def run_host_checks(
+    facts: Any, ctx: CheckContext | None = None, address: str | None = None
+) -> tuple[Finding, ...]:
+    """Judge one computer's facts; findings carry ``address`` (the computer's) if given."""
+    return _run_subject("host", facts, ctx or CheckContext(), address)
+
+
+def run_org_checks(answers: Any, ctx: CheckContext | None = None) -> tuple[Finding, ...]:
+    """Judge the practice's survey answers."""
+    return _run_subject("org", answers, ctx or CheckContext(), None)
+
+
+def _run_subject(
+    subject: str, value: Any, ctx: CheckContext, address: str | None
+) -> tuple[Finding, ...]:
+    findings = [
+        f
+        for registered in all_checks()
+        if registered.subject == subject
+        for f in [registered.judge(value, ctx, address)]
+        if f is not None
+    ]
+    findings.sort(key=lambda f: f.sort_key)
+    return tuple(findings)
+
+
 def _iter_findings(assets: Sequence[Asset], ctx: CheckContext) -> Iterator[Finding]:
-    checks = all_checks()
+    checks = [c for c in all_checks() if c.subject == "service"]
     for asset in assets:
         local = replace(ctx, asset=asset)
         for service in asset.services:
@@ -219,4 +298,14 @@ def _iter_findings(assets: Sequence[Asset], ctx: CheckContext) -> Iterator[Findi
 
 def _load() -> None:
     """Import the check modules so that their decorators fill the registry."""
+    import importlib
+
     import rempart.checks.network  # noqa: F401  (registration side effect)
+
+    # Packages of the other subjects register themselves the same way when present.
+    for name in ("rempart.checks.vulns", "rempart.checks.host", "rempart.checks.org"):
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
