@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 
 from rempart.core.observations import DatabaseObservation
-from rempart.discover.probes.base import MAX_BANNER, ProbeContext, ProbeError, clean_text
+from rempart.discover.probes.base import MAX_BANNER, ProbeContext
+from rempart.discover.probes.greeting import parse_greeting, read_greeting
 
 NAME = "sqlanywhere"
 PORTS: tuple[int, ...] = (2638,)
@@ -29,30 +30,11 @@ def claims(banner: bytes) -> bool:
 
 
 def parse_banner(data: bytes) -> DatabaseObservation | None:
-    data = data[:MAX_BANNER]
-    if not _MARK.search(data):
-        return None
-    match = _VERSION.search(data)
-    return DatabaseObservation(
-        engine="sqlanywhere",
-        version=match.group(1).decode() if match else None,
-        banner=clean_text(data.replace(b"\x00", b" ")).strip() or None,
-        detail="identified by its greeting (protocol undocumented)",
-    )
+    return parse_greeting(data, NAME, _MARK, _VERSION)
 
 
 def probe(
     address: str, port: int, ctx: ProbeContext, banner: bytes = b""
 ) -> DatabaseObservation | None:
-    data = banner
-    if not data:
-        sock = ctx.connect(address, port)
-        try:
-            data = ctx.recv(sock, MAX_BANNER)
-        except ProbeError:
-            if ctx.budget.remaining() <= 0:
-                raise
-            return None
-        finally:
-            sock.close()
-    return parse_banner(data)
+    data = read_greeting(address, port, ctx, banner)
+    return None if data is None else parse_banner(data)
