@@ -1,0 +1,649 @@
+"""The vulnerability knowledge store: one SQLite file (``<data dir>/vulns.db``).
+
+Why plain ``sqlite3`` and not the audit store: this is a cache of public data (NVD, CISA KEV,
+EPSS) that can be rebuilt at any time; it needs fast bulk inserts and one indexed lookup
+(``cpe_match`` by vendor and product), nothing more.
+
+Why a new file per import: an import copies the current file to a temporary one beside it,
+writes into the copy, checks it, and only then moves it over the old one with
+:func:`os.replace`. A truncated feed, a wrong hash or a crash in the middle therefore leaves the
+previous knowledge exactly as it was. Readers open the file read-only; on POSIX a reader that
+is already open keeps reading the old file until it closes. The temporary copy is written
+without a journal (the rename is the commit) and the final file uses the ordinary rollback
+journal, not WAL: a WAL file left beside ``vulns.db`` would belong to the replaced database.
+
+Schema (version :data:`SCHEMA_VERSION`)::
+
+    meta(key PRIMARY KEY, value)                 -- schema_version
+    feed(source PRIMARY KEY, imported_at, records, sha256, last_modified, etag, detail)
+    cve(id PRIMARY KEY, published, last_modified, description_en,
+        cvss_score, cvss_severity, cvss_vector)
+    cpe_match(cve_id, criteria, part, vendor, product, version, update_,
+              version_start_including, version_start_excluding,
+              version_end_including, version_end_excluding, vulnerable)
+        INDEX (vendor, product), INDEX (cve_id)
+    kev(cve_id PRIMARY KEY, vendor, product, name, date_added, due_date,
+        known_ransomware, notes, required_action)
+    epss(cve_id PRIMARY KEY, score, percentile, date)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import sqlite3
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from rempart import config
+from rempart.core.errors import DataError
+from rempart.i18n import _
+
+SCHEMA_VERSION = 1
+FILENAME = "vulns.db"
+BATCH = 5000
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS feed (
+    source TEXT PRIMARY KEY,
+    imported_at TEXT NOT NULL,
+    records INTEGER NOT NULL,
+    sha256 TEXT,
+    last_modified TEXT,
+    etag TEXT,
+    detail TEXT
+);
+CREATE TABLE IF NOT EXISTS cve (
+    id TEXT PRIMARY KEY,
+    published TEXT,
+    last_modified TEXT,
+    description_en TEXT,
+    cvss_score REAL,
+    cvss_severity TEXT,
+    cvss_vector TEXT
+);
+CREATE TABLE IF NOT EXISTS cpe_match (
+    cve_id TEXT NOT NULL,
+    criteria TEXT NOT NULL,
+    part TEXT,
+    vendor TEXT NOT NULL,
+    product TEXT NOT NULL,
+    version TEXT,
+    update_ TEXT,
+    version_start_including TEXT,
+    version_start_excluding TEXT,
+    version_end_including TEXT,
+    version_end_excluding TEXT,
+    vulnerable INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS kev (
+    cve_id TEXT PRIMARY KEY,
+    vendor TEXT,
+    product TEXT,
+    name TEXT,
+    date_added TEXT,
+    due_date TEXT,
+    known_ransomware INTEGER NOT NULL,
+    notes TEXT,
+    required_action TEXT
+);
+CREATE TABLE IF NOT EXISTS epss (
+    cve_id TEXT PRIMARY KEY,
+    score REAL NOT NULL,
+    percentile REAL,
+    date TEXT
+);
+"""
+_INDEXES = """
+CREATE INDEX IF NOT EXISTS cpe_match_vendor_product ON cpe_match (vendor, product);
+CREATE INDEX IF NOT EXISTS cpe_match_cve ON cpe_match (cve_id);
+"""
+
+
+def default_path() -> Path:
+    """``<data dir>/vulns.db``."""
+    return config.data_dir() / FILENAME
+
+
+# --------------------------------------------------------------------------- rows
+
+
+@dataclass(frozen=True)
+class CpeMatchRow:
+    """One ``cpeMatch`` of an NVD configuration: a CPE criteria and an optional version range.
+
+    ``vulnerable`` is False for platforms named only as context ("running on Windows").
+    ``version``/``update`` come from the criteria (``*``: any, ``-``: not applicable).
+    """
+
+    cve_id: str
+    criteria: str
+    version: str
+    version_start_including: str | None = None
+    version_start_excluding: str | None = None
+    version_end_including: str | None = None
+    version_end_excluding: str | None = None
+    vulnerable: bool = True
+    part: str = "a"
+    vendor: str = ""
+    product: str = ""
+    update: str = "*"
+
+
+@dataclass(frozen=True)
+class CveRow:
+    """What the NVD says about one CVE (CVSS: v3.1, else v3.0, else v4.0, else v2)."""
+
+    id: str
+    published: str | None
+    last_modified: str | None
+    description_en: str | None
+    cvss_score: float | None
+    cvss_severity: str | None
+    cvss_vector: str | None
+
+
+@dataclass(frozen=True)
+class KevRow:
+    """One entry of CISA's Known Exploited Vulnerabilities catalogue."""
+
+    cve_id: str
+    vendor: str | None
+    product: str | None
+    name: str | None
+    date_added: str | None
+    due_date: str | None
+    known_ransomware: bool
+    notes: str | None
+    required_action: str | None
+
+
+@dataclass(frozen=True)
+class FeedState:
+    """What the store remembers about the last import of one feed (for incremental updates)."""
+
+    source: str
+    imported_at: str
+    records: int
+    sha256: str | None = None
+    last_modified: str | None = None
+    etag: str | None = None
+    detail: str | None = None
+
+
+@dataclass(frozen=True)
+class CveRecord:
+    """One NVD CVE ready to be stored (built by :mod:`rempart.vulns.feeds.nvd`)."""
+
+    id: str
+    published: str | None
+    last_modified: str | None
+    description_en: str | None
+    cvss_score: float | None
+    cvss_severity: str | None
+    cvss_vector: str | None
+    matches: tuple[CpeMatchRow, ...]
+
+
+# --------------------------------------------------------------------------- reading
+
+
+class KnowledgeBase:
+    """Read access to the knowledge store, for the matcher and the reports."""
+
+    def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
+        self._db = connection
+        self.path = path
+
+    @classmethod
+    def open(cls, path: Path | None = None) -> KnowledgeBase | None:
+        """The store at ``path`` (default: the data dir), or ``None`` when nothing was imported.
+
+        Raises :class:`DataError` when the file exists but is not a knowledge store of this
+        version (damaged, or written by another version of Rempart).
+        """
+        path = path or default_path()
+        if not path.is_file():
+            return None
+        try:
+            db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        except sqlite3.Error as exc:
+            raise _unreadable(path, exc) from exc
+        try:
+            version = _schema_version(db)
+            if version != SCHEMA_VERSION:
+                raise DataError(
+                    _(
+                        "The vulnerability knowledge {path} was written by another version of "
+                        "Rempart. Run 'rempart data update' (or 'rempart data import') again."
+                    ).format(path=path)
+                )
+            if db.execute("SELECT COUNT(*) FROM feed").fetchone()[0] == 0:
+                db.close()
+                return None
+        except sqlite3.Error as exc:
+            db.close()
+            raise _unreadable(path, exc) from exc
+        except DataError:
+            db.close()
+            raise
+        return cls(db, path)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> KnowledgeBase:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def candidates(self, vendor: str, product: str) -> list[CpeMatchRow]:
+        """Every match row naming ``vendor:product`` (lower-case, as in CPE names)."""
+        rows = self._query(
+            "SELECT cve_id, criteria, version, version_start_including, version_start_excluding,"
+            " version_end_including, version_end_excluding, vulnerable, part, vendor, product,"
+            " update_ FROM cpe_match WHERE vendor = ? AND product = ?",
+            (vendor.lower(), product.lower()),
+        )
+        return [
+            CpeMatchRow(
+                cve_id=r[0],
+                criteria=r[1],
+                version=r[2] or "*",
+                version_start_including=r[3],
+                version_start_excluding=r[4],
+                version_end_including=r[5],
+                version_end_excluding=r[6],
+                vulnerable=bool(r[7]),
+                part=r[8] or "*",
+                vendor=r[9],
+                product=r[10],
+                update=r[11] or "*",
+            )
+            for r in rows
+        ]
+
+    def cve(self, cve_id: str) -> CveRow | None:
+        rows = self._query(
+            "SELECT id, published, last_modified, description_en, cvss_score, cvss_severity,"
+            " cvss_vector FROM cve WHERE id = ?",
+            (cve_id.upper(),),
+        )
+        return CveRow(*rows[0]) if rows else None
+
+    def kev(self, cve_id: str) -> KevRow | None:
+        rows = self._query(
+            "SELECT cve_id, vendor, product, name, date_added, due_date, known_ransomware, notes,"
+            " required_action FROM kev WHERE cve_id = ?",
+            (cve_id.upper(),),
+        )
+        if not rows:
+            return None
+        r = rows[0]
+        return KevRow(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6]), r[7], r[8])
+
+    def epss(self, cve_id: str) -> float | None:
+        rows = self._query("SELECT score FROM epss WHERE cve_id = ?", (cve_id.upper(),))
+        return float(rows[0][0]) if rows else None
+
+    def feeds(self) -> dict[str, FeedState]:
+        """The state of every imported feed, by source name (``nvd``, ``kev``, ``epss``)."""
+        rows = self._query(
+            "SELECT source, imported_at, records, sha256, last_modified, etag, detail FROM feed", ()
+        )
+        return {r[0]: FeedState(*r) for r in rows}
+
+    def stats(self) -> dict[str, Any]:
+        """Counts per table and the feeds' states, for ``rempart data status``."""
+        counts = {}
+        for table in ("cve", "cpe_match", "kev", "epss"):
+            counts[table] = self._query(f"SELECT COUNT(*) FROM {table}", ())[0][0]
+        ransomware = self._query("SELECT COUNT(*) FROM kev WHERE known_ransomware = 1", ())[0][0]
+        return {
+            "path": str(self.path),
+            "schema_version": SCHEMA_VERSION,
+            "cves": counts["cve"],
+            "cpe_matches": counts["cpe_match"],
+            "kev": counts["kev"],
+            "kev_known_ransomware": ransomware,
+            "epss": counts["epss"],
+            "feeds": {name: state.__dict__ for name, state in self.feeds().items()},
+        }
+
+    def _query(self, sql: str, params: Sequence[object]) -> list[tuple[Any, ...]]:
+        try:
+            return self._db.execute(sql, params).fetchall()
+        except sqlite3.Error as exc:
+            raise _unreadable(self.path, exc) from exc
+
+
+def _schema_version(db: sqlite3.Connection) -> int | None:
+    row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    try:
+        return int(row[0]) if row else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _unreadable(path: Path, exc: Exception) -> DataError:
+    return DataError(
+        _(
+            "The vulnerability knowledge {path} cannot be read ({error}). Delete it and run "
+            "'rempart data update' (or 'rempart data import') again."
+        ).format(path=path, error=exc)
+    )
+
+
+# --------------------------------------------------------------------------- writing
+
+
+class KnowledgeWriter:
+    """One import: a private copy of the store, written then swapped in by :meth:`commit`.
+
+    Use as a context manager; leaving it with an exception (or without :meth:`commit`)
+    deletes the copy and leaves the store untouched.
+    """
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or default_path()
+        self._tmp: Path | None = None
+        self._db: sqlite3.Connection | None = None
+        self._fresh = True
+        self._known_ids = False
+
+    # -- lifecycle
+
+    def __enter__(self) -> KnowledgeWriter:
+        self.begin()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.abort()
+
+    def begin(self) -> None:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(
+                prefix=f".{self.path.name}-import-", suffix=".tmp", dir=self.path.parent
+            )
+            os.close(fd)
+            self._tmp = Path(name)
+            if self.path.is_file() and self._usable(self.path):
+                shutil.copyfile(self.path, self._tmp)
+                self._fresh = False
+            db = sqlite3.connect(self._tmp, isolation_level=None)
+            db.execute("PRAGMA journal_mode = OFF")
+            db.execute("PRAGMA synchronous = OFF")
+            db.execute("PRAGMA cache_size = -65536")
+            db.execute("PRAGMA temp_store = MEMORY")
+            db.executescript(_SCHEMA + _INDEXES)
+            db.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
+                (str(SCHEMA_VERSION),),
+            )
+            db.execute("BEGIN")
+            self._db = db
+            self._known_ids = (
+                not self._fresh and db.execute("SELECT 1 FROM cve LIMIT 1").fetchone() is not None
+            )
+        except (OSError, sqlite3.Error) as exc:
+            self.abort()
+            raise DataError(
+                _("Cannot write the vulnerability knowledge beside {path}: {error}.").format(
+                    path=self.path, error=getattr(exc, "strerror", None) or exc
+                )
+            ) from exc
+
+    @staticmethod
+    def _usable(path: Path) -> bool:
+        """Whether the current file is a store of this schema (else the import starts afresh)."""
+        try:
+            db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+            try:
+                return _schema_version(db) == SCHEMA_VERSION
+            finally:
+                db.close()
+        except sqlite3.Error:
+            return False
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        if self._db is None:
+            raise RuntimeError("KnowledgeWriter used outside begin()/commit()")
+        return self._db
+
+    def commit(self) -> None:
+        """Check the copy, then put it in place of the store (atomically)."""
+        db = self.db
+        try:
+            db.execute("COMMIT")
+            check = db.execute("PRAGMA quick_check(1)").fetchone()
+            if not check or check[0] != "ok":
+                raise DataError(
+                    _("The new vulnerability knowledge failed its check ({error}).").format(
+                        error=check[0] if check else "?"
+                    )
+                )
+            db.execute("PRAGMA journal_mode = DELETE")
+            db.close()
+            self._db = None
+            assert self._tmp is not None
+            with open(self._tmp, "rb+") as handle:
+                os.fsync(handle.fileno())
+            os.replace(self._tmp, self.path)
+            self._tmp = None
+        except (OSError, sqlite3.Error) as exc:
+            self.abort()
+            raise DataError(
+                _("Cannot write the vulnerability knowledge {path}: {error}.").format(
+                    path=self.path, error=getattr(exc, "strerror", None) or exc
+                )
+            ) from exc
+
+    def abort(self) -> None:
+        if self._db is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self._db.close()
+            self._db = None
+        if self._tmp is not None:
+            for suffix in ("", "-journal", "-wal", "-shm"):
+                with contextlib.suppress(OSError):
+                    Path(str(self._tmp) + suffix).unlink()
+            self._tmp = None
+
+    # -- feeds
+
+    def set_feed(self, state: FeedState) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO feed (source, imported_at, records, sha256, last_modified,"
+            " etag, detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                state.source,
+                state.imported_at,
+                state.records,
+                state.sha256,
+                state.last_modified,
+                state.etag,
+                state.detail,
+            ),
+        )
+
+    def feed(self, source: str) -> FeedState | None:
+        row = self.db.execute(
+            "SELECT source, imported_at, records, sha256, last_modified, etag, detail"
+            " FROM feed WHERE source = ?",
+            (source,),
+        ).fetchone()
+        return FeedState(*row) if row else None
+
+    def count(self, table: str) -> int:
+        if table not in ("cve", "cpe_match", "kev", "epss"):
+            raise ValueError(table)
+        return int(self.db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+
+    def upsert_cves(self, records: Iterable[CveRecord]) -> int:
+        """Store NVD records in batches; a record replaces a stored one unless that one is newer.
+
+        Returns how many records were written (new or newer).
+        """
+        written = 0
+        batch: dict[str, CveRecord] = {}
+        for record in records:
+            old = batch.get(record.id)
+            if old is None or _newer_or_same(record.last_modified, old.last_modified):
+                batch[record.id] = record
+            if len(batch) >= BATCH:
+                written += self._write_cves(batch)
+                batch = {}
+        if batch:
+            written += self._write_cves(batch)
+        return written
+
+    def _write_cves(self, batch: dict[str, CveRecord]) -> int:
+        db = self.db
+        records = list(batch.values())
+        if self._known_ids:
+            stored: dict[str, str | None] = {}
+            ids = list(batch)
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                for cve_id, modified in db.execute(
+                    f"SELECT id, last_modified FROM cve WHERE id IN ({marks})", chunk
+                ):
+                    stored[cve_id] = modified
+            records = [
+                r
+                for r in records
+                if r.id not in stored or _newer_or_same(r.last_modified, stored[r.id])
+            ]
+            replaced = [(r.id,) for r in records if r.id in stored]
+            if replaced:
+                db.executemany("DELETE FROM cpe_match WHERE cve_id = ?", replaced)
+        db.executemany(
+            "INSERT OR REPLACE INTO cve (id, published, last_modified, description_en, cvss_score,"
+            " cvss_severity, cvss_vector) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    r.id,
+                    r.published,
+                    r.last_modified,
+                    r.description_en,
+                    r.cvss_score,
+                    r.cvss_severity,
+                    r.cvss_vector,
+                )
+                for r in records
+            ],
+        )
+        db.executemany(
+            "INSERT INTO cpe_match (cve_id, criteria, part, vendor, product, version, update_,"
+            " version_start_including, version_start_excluding, version_end_including,"
+            " version_end_excluding, vulnerable) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    m.cve_id,
+                    m.criteria,
+                    m.part,
+                    m.vendor,
+                    m.product,
+                    m.version,
+                    m.update,
+                    m.version_start_including,
+                    m.version_start_excluding,
+                    m.version_end_including,
+                    m.version_end_excluding,
+                    1 if m.vulnerable else 0,
+                )
+                for r in records
+                for m in r.matches
+            ],
+        )
+        self._known_ids = True
+        return len(records)
+
+    def replace_kev(self, rows: Sequence[KevRow]) -> None:
+        """The catalogue is published whole: the new one replaces the old one."""
+        self.db.execute("DELETE FROM kev")
+        self.db.executemany(
+            "INSERT OR REPLACE INTO kev (cve_id, vendor, product, name, date_added, due_date,"
+            " known_ransomware, notes, required_action) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    r.cve_id,
+                    r.vendor,
+                    r.product,
+                    r.name,
+                    r.date_added,
+                    r.due_date,
+                    1 if r.known_ransomware else 0,
+                    r.notes,
+                    r.required_action,
+                )
+                for r in rows
+            ],
+        )
+
+    def replace_epss(
+        self, rows: Iterable[tuple[str, float, float | None]], date: str | None
+    ) -> int:
+        """EPSS scores are published whole each day: the new set replaces the old one."""
+        self.db.execute("DELETE FROM epss")
+        count = 0
+        batch: list[tuple[str, float, float | None, str | None]] = []
+        for cve_id, score, percentile in rows:
+            batch.append((cve_id, score, percentile, date))
+            if len(batch) >= BATCH:
+                count += self._write_epss(batch)
+                batch = []
+        if batch:
+            count += self._write_epss(batch)
+        return count
+
+    def _write_epss(self, batch: list[tuple[str, float, float | None, str | None]]) -> int:
+        self.db.executemany(
+            "INSERT OR REPLACE INTO epss (cve_id, score, percentile, date) VALUES (?, ?, ?, ?)",
+            batch,
+        )
+        return len(batch)
+
+
+def _newer_or_same(candidate: str | None, stored: str | None) -> bool:
+    if stored is None:
+        return True
+    if candidate is None:
+        return False
+    return candidate >= stored
+
+
+def now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def iter_batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
