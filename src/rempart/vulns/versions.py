@@ -178,11 +178,12 @@ _DISTRO_MARK = re.compile(
     r"(?i)(debian|ubuntu|raspbian|deb\d|bpo\d|[._-]el\d|\bel\d|\.fc\d|fips|freebsd|netbsd"
     r"|centos|rhel|suse|sles|alpine|\.amzn|mga\d|\+b\d|build\d*ubuntu|\d+ubuntu)"
 )
+_SPLIT_LIMIT = 4 * MAX_LENGTH
 _PAREN_SUFFIX = re.compile(r"^(?P<up>.*?[0-9].*?)\s*\((?P<suffix>[^()]*)\)\s*$")
-_EPOCH = re.compile(r"^\d{1,9}:(?=[vV]?\d)")
+_EPOCH = re.compile(r"^[0-9]{1,9}:(?=[vV]?[0-9])")
 # A product name before the version: "OpenSSH_", "Apache/", "OpenSSL ", "DSM ", "QTS ".
-_PRODUCT_PREFIX = re.compile(r"^(?:[A-Za-z][A-Za-z-]*[ _/]+)+(?=[vVhH]?\d)")
-_LEADING_V = re.compile(r"^[vV](?=\d)")
+_PRODUCT_PREFIX = re.compile(r"^(?:[A-Za-z][A-Za-z-]*[ _/]+)+(?=[vVhH]?[0-9])")
+_LEADING_V = re.compile(r"^[vV](?=[0-9])")
 
 
 def split_distribution(text: str) -> tuple[str, str | None]:
@@ -199,6 +200,8 @@ def split_distribution(text: str) -> tuple[str, str | None]:
     """
     s = text.strip()
     suffix: str | None = None
+    if len(s) > _SPLIT_LIMIT:
+        return s, None  # noise, not a banner; parse_version rejects it as too long
     m = _PAREN_SUFFIX.match(s)
     if m:
         s, suffix = m.group("up").strip(), m.group("suffix").strip() or None
@@ -227,7 +230,7 @@ def split_distribution(text: str) -> tuple[str, str | None]:
 
 # --- detection ------------------------------------------------------------------------------
 
-_I = re.IGNORECASE
+_I = re.IGNORECASE | re.ASCII
 # QNAP QTS / QuTS hero: "4.5.3.1652 build 20210428", "h5.0.1.2248"
 # (QNAP advisories, e.g. QSA-21-13: "QTS 4.5.3.1652 build 20210428 and later").
 _QTS_DETECT = re.compile(
@@ -246,8 +249,8 @@ _DSM = re.compile(
 )
 # Windows: major.minor.build[.revision], e.g. 6.1.7601, 10.0.19045.4529 (build and revision,
 # "UBR", are numbers: https://learn.microsoft.com/en-us/windows/release-health/release-information).
-_WINDOWS_DETECT = re.compile(r"^(5|6|10)\.\d+\.\d{4,5}(\.\d+)?$")
-_WINDOWS = re.compile(r"^\d+(\.\d+)*$")
+_WINDOWS_DETECT = re.compile(r"^(5|6|10)\.\d+\.\d{4,5}(\.\d+)?$", re.ASCII)
+_WINDOWS = re.compile(r"^\d+(\.\d+)*$", re.ASCII)
 # OpenSSH portable: "7.4p1" (https://www.openssh.com/portable.html: "pN" is the N-th portable
 # release of OpenBSD's 7.4, which itself has no suffix).
 _OPENSSH_DETECT = re.compile(r"^\d+\.\d+(\.\d+)?p\d+$", _I)
@@ -258,11 +261,13 @@ _OPENSSL_DETECT = re.compile(r"^\d+\.\d+\.\d+[a-z]{1,2}$", _I)
 _OPENSSL = re.compile(r"^\d+(\.\d+)*[a-z]{0,2}([-_]?(pre|alpha|beta|rc|dev)\d*)?$", _I)
 # Semantic Versioning 2.0.0 (https://semver.org/#spec-item-9 to 11).
 _SEMVER_DETECT = re.compile(
-    r"^\d+\.\d+\.\d+(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?(\+[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$"
+    r"^\d+\.\d+\.\d+(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?(\+[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$",
+    re.ASCII,
 )
 _SEMVER = re.compile(
     r"^(?P<rel>\d+(?:\.\d+)*)(?:-(?P<pre>[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?"
-    r"(?:\+(?P<meta>[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?$"
+    r"(?:\+(?P<meta>[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?$",
+    re.ASCII,
 )
 
 _DETECTORS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -392,8 +397,23 @@ def _parse_as(upstream: str, scheme: str) -> tuple[list[Item], list[Item], bool]
     return items, items, True
 
 
-@functools.lru_cache(maxsize=4096)
 def _parse(text: str, scheme: str | None) -> Version:
+    if not isinstance(text, str):
+        raise VersionError(
+            _("A version must be text, not {kind}.").format(kind=type(text).__name__)
+        )
+    if scheme is not None and scheme not in SCHEMES:
+        raise VersionError(
+            _("Unknown version scheme {scheme!r}; use one of: {schemes}.").format(
+                scheme=scheme, schemes=", ".join(SCHEMES)
+            )
+        )
+    return _parse_cached(text, scheme)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_cached(text: str, scheme: str | None) -> Version:
+    """Parsing is pure, and a feed compares the same few versions thousands of times."""
     upstream = _clean(text)
     if scheme is None:
         scheme = "generic"
@@ -401,12 +421,6 @@ def _parse(text: str, scheme: str | None) -> Version:
             if pattern.match(upstream):
                 scheme = name
                 break
-    elif scheme not in SCHEMES:
-        raise VersionError(
-            _("Unknown version scheme {scheme!r}; use one of: {schemes}.").format(
-                scheme=scheme, schemes=", ".join(SCHEMES)
-            )
-        )
     parsed = _parse_as(upstream, scheme)
     if parsed is None:
         # The text does not follow the announced scheme's grammar: compare it as generic
