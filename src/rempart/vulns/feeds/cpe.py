@@ -212,13 +212,20 @@ def cpe_match_applies(row: CpeMatchRow, version: str, *, scheme: str | None = No
     if any(bounds):
         if not version:
             return False
+        update = _update_of(row)
+        if update not in (ANY, NA):
+            # ``openssh:*:p2`` up to ``7.2`` means "through 7.2p2": the update belongs to
+            # the bounds (NVD, CVE-2016-6210).
+            bounds = tuple(
+                b + update if b and not b.lower().endswith(update) else b for b in bounds
+            )
         try:
             return versions.in_range(
                 version,
-                start_including=row.version_start_including,
-                start_excluding=row.version_start_excluding,
-                end_including=row.version_end_including,
-                end_excluding=row.version_end_excluding,
+                start_including=bounds[0],
+                start_excluding=bounds[1],
+                end_including=bounds[2],
+                end_excluding=bounds[3],
                 scheme=scheme,
             )
         except (ValueError, DataError):
