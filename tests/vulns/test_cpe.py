@@ -1,4 +1,5 @@
-"""CPE names: 2.3 formatted strings (NVD) and 2.2 URIs (Recog), and which versions a match row covers."""
+"""CPE names: 2.3 formatted strings (NVD) and 2.2 URIs (Recog), and which versions a match
+row covers."""
 
 from __future__ import annotations
 

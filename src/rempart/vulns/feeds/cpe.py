@@ -203,7 +203,7 @@ def cpe_match_applies(row: CpeMatchRow, version: str, *, scheme: str | None = No
     if not row.vulnerable:
         return False
     version = (version or "").strip()
-    bounds = (
+    bounds: tuple[str | None, ...] = (
         row.version_start_including,
         row.version_start_excluding,
         row.version_end_including,
