@@ -17,10 +17,10 @@ end of the version:
   ``1.0-rc1`` < ``1.0``;
 - a semver pre-release marker sorts before END, so ``1.0.0-rc.1`` < ``1.0.0``;
 - END;
-- a group separator (QTS build date, DSM build number) sorts after END and before numbers, so
-  ``7.2`` < ``7.2-64551`` < ``7.2.1-69057``;
-- words (OpenSSH ``p``, OpenSSL letters, DSM ``update``) sort after END, so ``7.4`` < ``7.4p1``
-  and ``1.0.2`` < ``1.0.2a``;
+- a group separator (DSM build number) sorts after END and before numbers, so ``7.2`` <
+  ``7.2-64551`` < ``7.2.1-69057``;
+- words (OpenSSH ``p``, OpenSSL letters, QTS ``build``, DSM ``update``) sort after END, so
+  ``7.4`` < ``7.4p1`` and ``1.0.2`` < ``1.0.2a``;
 - numbers sort last and compare as numbers, so ``2.4.9`` < ``2.4.49`` and ``1.0.2za`` <
   ``1.0.3``.
 
@@ -234,18 +234,18 @@ _I = re.IGNORECASE | re.ASCII
 # QNAP QTS / QuTS hero: "4.5.3.1652 build 20210428", "h5.0.1.2248"
 # (QNAP advisories, e.g. QSA-21-13: "QTS 4.5.3.1652 build 20210428 and later").
 _QTS_DETECT = re.compile(
-    r"^(h\d+(\.\d+){3}([\s_-]*build[\s_-]*\d{8})?|\d+(\.\d+){3}[\s_-]*build[\s_-]*\d{8})$", _I
+    r"^(h\d+(\.\d+){3}([\s_:-]*build[\s_:-]*\d{8})?|\d+(\.\d+){3}[\s_:-]*build[\s_:-]*\d{8})$", _I
 )
-_QTS = re.compile(r"^h?(?P<rel>\d+(?:\.\d+)*)(?:[\s_-]*build[\s_-]*(?P<date>\d+))?$", _I)
+_QTS = re.compile(r"^h?(?P<rel>\d+(?:\.\d+)*)(?:[\s_:-]*build[\s_:-]*(?P<date>\d+))?$", _I)
 # Synology DSM: "7.1.1-42962 Update 6", advisories also write "7.1.1-42962-6"
 # (Synology-SA-22:xx "Upgrade to 7.1.1-42962-6 or above"; release notes
 # https://www.synology.com/releaseNote/DSM use "Version: 7.1.1-42962 Update 6").
 _DSM_DETECT = re.compile(
-    r"^\d+\.\d+(\.\d+)?(-\d{4,6}((-|[\s_-]*update[\s_-]*)\d+)?|(-\d{4,6})?[\s_-]*update[\s_-]*\d+)$",
+    r"^\d+\.\d+(\.\d+)?(-\d{4,6}((-|[\s_:-]*update[\s_:-]*)\d+)?|(-\d{4,6})?[\s_:-]*update[\s_:-]*\d+)$",
     _I,
 )
 _DSM = re.compile(
-    r"^(?P<rel>\d+(?:\.\d+)*)(?:-(?P<build>\d+))?(?:(?:-|[\s_-]*update[\s_-]*)(?P<upd>\d+))?$", _I
+    r"^(?P<rel>\d+(?:\.\d+)*)(?:-(?P<build>\d+))?(?:(?:-|[\s_:-]*update[\s_:-]*)(?P<upd>\d+))?$", _I
 )
 # Windows: major.minor.build[.revision], e.g. 6.1.7601, 10.0.19045.4529 (build and revision,
 # "UBR", are numbers: https://learn.microsoft.com/en-us/windows/release-health/release-information).
@@ -305,7 +305,10 @@ def detect_scheme(text: str) -> str:
     20210428`` → qts, ``7.1.1-42962`` → dsm, ``10.0.19045.4529`` → windows, ``x.y.z[-pre]``
     → semver). A plain ``2.4.49`` is "semver", which gives it the same key as any other scheme.
     """
-    upstream = _clean(text)
+    return _parse(text, None).scheme
+
+
+def _detect(upstream: str) -> str:
     for name, pattern in _DETECTORS:
         if pattern.match(upstream):
             return name
@@ -372,7 +375,7 @@ def _parse_as(upstream: str, scheme: str) -> tuple[list[Item], list[Item], bool]
         date = m.group("date")
         if date is None:
             return base, base, False
-        return [*base, GROUP, _num(int(date))], base, True
+        return [*base, _word("build"), _num(int(date))], base, True
     if scheme == "dsm":
         m = _DSM.match(upstream)
         if not m:
@@ -416,11 +419,7 @@ def _parse_cached(text: str, scheme: str | None) -> Version:
     """Parsing is pure, and a feed compares the same few versions thousands of times."""
     upstream = _clean(text)
     if scheme is None:
-        scheme = "generic"
-        for name, pattern in _DETECTORS:
-            if pattern.match(upstream):
-                scheme = name
-                break
+        scheme = _detect(upstream)
     parsed = _parse_as(upstream, scheme)
     if parsed is None:
         # The text does not follow the announced scheme's grammar: compare it as generic
@@ -464,7 +463,7 @@ def compare(a: str, b: str, scheme: str | None = None) -> int:
 
 def _joint_scheme(texts: list[str]) -> str | None:
     """One scheme for a version and its bounds: the only specific one among them, else None."""
-    found = {detect_scheme(t) for t in texts}
+    found = {_parse(t, None).scheme for t in texts}
     specific = found - {"generic", "semver"}
     if len(specific) == 1:
         return specific.pop()
