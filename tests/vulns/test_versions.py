@@ -159,7 +159,19 @@ def test_split_distribution_keeps_the_upstream_version_apart(
 
 
 @pytest.mark.parametrize(
-    "text", ["", "   ", "unknown", "OpenSSH_", "v", "-.-", "1" * 129, "9.2p1 " + "x" * 200]
+    "text",
+    [
+        "",
+        "   ",
+        "unknown",
+        "OpenSSH_",
+        "v",
+        "-.-",
+        "1" * 129,
+        "9.2p1 " + "x" * 200,
+        "1\n" * 100,
+        "\x00",
+    ],
 )
 def test_text_that_is_not_a_version_raises_one_clear_version_error(text: str) -> None:
     with pytest.raises(VersionError) as info:

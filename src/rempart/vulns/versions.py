@@ -288,7 +288,7 @@ def _clean(text: object) -> str:
         )
     if len(text) > MAX_LENGTH:
         raise VersionError(
-            _("{start}… is not a version: more than {n} characters.").format(
+            _("{start!r}… is not a version: more than {n} characters.").format(
                 start=text[:20], n=MAX_LENGTH
             )
         )
