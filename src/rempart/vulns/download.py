@@ -700,12 +700,23 @@ def _import_progress(progress: Progress | None, label: str) -> Callable[[int, in
 
 
 def _import(
-    importer: Importer | None, path: Path, kind: str, progress: Progress | None, label: str
+    importer: Importer | None,
+    path: Path,
+    kind: str,
+    progress: Progress | None,
+    label: str,
+    *,
+    sha256: str | None = None,
 ) -> Any:
     if kind == "recog":
         return _import_recog_archive(path)
     run = importer or _default_importer()
-    return run(path, kind=kind, progress=_import_progress(progress, label))
+    return run(
+        path,
+        kind=kind,
+        sha256=sha256,
+        progress=_import_progress(progress, _("{feed} (reading)").format(feed=label)),
+    )
 
 
 def update(
@@ -752,6 +763,10 @@ def update(
     return UpdateReport(tuple(outcomes))
 
 
+def _label(kind: str) -> str:
+    return "Recog" if kind == "recog" else kind.upper()
+
+
 def _update_plain(
     kind: str,
     url: str,
@@ -770,12 +785,12 @@ def _update_plain(
             etag=known.get("etag") or None,
             last_modified=known.get("last_modified") or None,
             progress=progress,
-            label=kind.upper() if kind != "recog" else "Recog",
+            label=_label(kind),
             **common,
         )
         if not got.changed:
             return FeedOutcome(kind, kind, "unchanged")
-        detail = _import(importer, dest, kind, progress, kind)
+        detail = _import(importer, dest, kind, progress, _label(kind))
     except DataError as exc:
         return FeedOutcome(kind, kind, "failed", error=str(exc))
     state = _load_state()
@@ -814,7 +829,7 @@ def _update_nvd(
             **common,
         )
         try:
-            detail = _import(importer, dest, "nvd", progress, label)
+            detail = _import(importer, dest, "nvd", progress, label, sha256=meta.sha256)
         finally:
             dest.unlink(missing_ok=True)  # the knowledge holds it now; the .meta tells changes
     except DataError as exc:
@@ -829,13 +844,8 @@ def _update_nvd(
     return FeedOutcome("nvd", name, "imported", detail=detail, size=got.size)
 
 
-def _guess_kind(path: Path) -> str | None:
-    if path.is_dir():
-        return "recog"
-    name = path.name.lower()
-    if name.endswith((".tar.gz", ".tgz", ".tar")):
-        return "recog"
-    return None
+def _is_archive(path: Path) -> bool:
+    return path.is_file() and path.name.lower().endswith((".tar.gz", ".tgz", ".tar"))
 
 
 def import_file(
@@ -846,11 +856,13 @@ def import_file(
     progress: Progress | None = None,
     importer: Importer | None = None,
 ) -> FeedOutcome:
-    """``rempart data import PATH``: a feed file fetched elsewhere (air-gapped practices).
+    """``rempart data import PATH``: feed files fetched elsewhere (air-gapped practices).
 
-    ``sha256`` (of the file, or of its uncompressed content for a ``.gz``: NVD's ``.meta``
-    gives that one) is checked before anything is imported. A folder or a tar.gz is Recog;
-    other files go to the importer, which recognises NVD, KEV and EPSS when ``kind`` is None.
+    A tar.gz of Recog's repository is extracted safely (see :func:`extract_recog`) then
+    imported; anything else (a feed file, a folder of feed files, a Recog folder) goes to the
+    importer, which recognises NVD, KEV and EPSS by content when ``kind`` is None. ``sha256``
+    (of the file, or of its uncompressed content: NVD's ``.meta`` gives that one) is checked
+    before anything is imported.
     """
     if kind is not None and kind not in FEED_KINDS:
         raise UsageError(
@@ -860,26 +872,19 @@ def import_file(
         )
     if not path.exists():
         raise DataError(_("{path} does not exist: nothing imported.").format(path=path))
-    kind = kind or _guess_kind(path)
-    if path.is_dir():
-        if kind != "recog":
-            raise UsageError(
-                _("{path} is a folder: give a feed file, or --kind recog.").format(path=path)
-            )
-        if sha256:
-            raise UsageError(_("--sha256 checks a file, not a folder."))
-        from rempart.discover.fingerprints.importer import import_recog
-
-        return FeedOutcome("recog", path.name, "imported", detail=import_recog(path))
-    if sha256:
-        verify_sha256(path, sha256)
     label = path.name
-    if kind == "recog":
-        detail = _import_recog_archive(path)
-    else:
-        run = importer or _default_importer()
-        detail = run(path, kind=kind, progress=_import_progress(progress, label))
-    size = path.stat().st_size
-    return FeedOutcome(
-        kind or str(getattr(detail, "kind", "") or "?"), label, "imported", detail, size=size
-    )
+    if _is_archive(path) and kind in (None, "recog"):
+        if sha256:
+            verify_sha256(path, sha256)
+        return FeedOutcome("recog", label, "imported", _import_recog_archive(path))
+    run = importer or _default_importer()
+    detail = run(path, kind=kind, sha256=sha256, progress=_import_progress(progress, label))
+    found = str(getattr(detail, "kind", None) or kind or "?")
+    return FeedOutcome(found, label, "imported", detail, size=_size_of(path))
+
+
+def _size_of(path: Path) -> int:
+    try:
+        return path.stat().st_size if path.is_file() else 0
+    except OSError:
+        return 0
