@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -62,9 +63,24 @@ def _start(hba: str) -> Iterator[int]:
         ]
         with process(args, user=user, cwd=base) as proc:
             wait_tcp(ADDRESS, port, proc=proc)
+            _wait_accepting(port)
             yield port
     finally:
         shutil.rmtree(base, ignore_errors=True)
+
+
+def _wait_accepting(port: int, deadline_s: float = 60.0) -> None:
+    """The port opens before recovery ends ("starting up", 57P03): wait until PostgreSQL
+    says it accepts connections (pg_isready counts a refused login as accepting)."""
+    pg_isready = require_binary("pg_isready", *_bin_dirs())
+    deadline = time.monotonic() + deadline_s
+    while time.monotonic() < deadline:
+        ready = subprocess.run(
+            [pg_isready, "-h", ADDRESS, "-p", str(port), "-t", "2"], capture_output=True
+        )
+        if ready.returncode == 0:
+            return
+    pytest.fail(f"PostgreSQL on {ADDRESS}:{port} never accepted connections")
 
 
 @pytest.fixture
