@@ -326,6 +326,15 @@ def test_generated_versions_parse_and_equal_themselves(v: str) -> None:
     assert parsed.text == v
 
 
+@given(any_version)
+def test_surrounding_spaces_and_a_leading_v_do_not_change_a_version(v: str) -> None:
+    # Plain dotted numbers take a fast path; padded text takes the full one: same answer.
+    assert compare(v, f"  {v}\t") == 0
+    assert parse_version(f" {v} ").scheme == parse_version(v).scheme
+    if v[0].isdigit():
+        assert compare(v, f"v{v}") == 0
+
+
 @given(any_version, any_version)
 def test_compare_is_antisymmetric(a: str, b: str) -> None:
     assert compare(a, b) == -compare(b, a)

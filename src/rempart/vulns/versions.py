@@ -179,6 +179,12 @@ _DISTRO_MARK = re.compile(
     r"|centos|rhel|suse|sles|alpine|\.amzn|mga\d|\+b\d|build\d*ubuntu|\d+ubuntu)"
 )
 _SPLIT_LIMIT = 4 * MAX_LENGTH
+_PLAIN = re.compile(r"[0-9]{1,20}(?:\.[0-9]{1,20}){0,5}", re.ASCII)  # under MAX_LENGTH
+_SPACES = re.compile(r"\s+")
+_REVISION_SEP = re.compile(r"[-+~]")
+_DIGIT = re.compile(r"[0-9]")
+_TOKENS = re.compile(r"[0-9]+|[a-z]+")
+_DIGIT_RUN = re.compile(r"[0-9]+")
 _PAREN_SUFFIX = re.compile(r"^(?P<up>.*?[0-9].*?)\s*\((?P<suffix>[^()]*)\)\s*$")
 _EPOCH = re.compile(r"^[0-9]{1,9}:(?=[vV]?[0-9])")
 # A product name before the version: "OpenSSH_", "Apache/", "OpenSSL ", "DSM ", "QTS ".
@@ -208,7 +214,7 @@ def split_distribution(text: str) -> tuple[str, str | None]:
     s = _PRODUCT_PREFIX.sub("", s, count=1)
     s = _EPOCH.sub("", s, count=1)
     # A distribution name after whitespace: the rest is the suffix.
-    for ws in re.finditer(r"\s+", s):
+    for ws in _SPACES.finditer(s):
         rest = s[ws.end() :]
         if _DISTRO_WORD.match(rest):
             upstream, tail = s[: ws.start()], rest
@@ -216,11 +222,11 @@ def split_distribution(text: str) -> tuple[str, str | None]:
             s = upstream
             break
     # A packager's revision after -, + or ~ holding a distribution marker.
-    for sep in re.finditer(r"[-+~]", s):
+    for sep in _REVISION_SEP.finditer(s):
         rest = s[sep.end() :]
         if sep.start() > 0 and _DISTRO_MARK.search(s[sep.start() :]):
             upstream = s[: sep.start()]
-            if re.search(r"[0-9]", upstream):
+            if _DIGIT.search(upstream):
                 suffix = rest if suffix is None else f"{rest} ({suffix})"
                 s = upstream
                 break
@@ -293,7 +299,7 @@ def _clean(text: object) -> str:
             )
         )
     upstream, _suffix = split_distribution(text)
-    if not re.search(r"[0-9]", upstream):
+    if not _DIGIT.search(upstream):
         raise VersionError(_("{text!r} is not a version: it holds no number.").format(text=text))
     return upstream
 
@@ -321,7 +327,7 @@ def _detect(upstream: str) -> str:
 def _generic_items(text: str) -> list[Item]:
     """Numeric and alphabetic runs; anything else separates. Trailing zeros of runs dropped."""
     items: list[Item] = []
-    for tok in re.findall(r"[0-9]+|[a-z]+", text.lower()):
+    for tok in _TOKENS.findall(text.lower()):
         if tok[0].isdigit():
             items.append(_num(int(tok)))
         elif tok in _PRE_WORDS:
@@ -344,11 +350,12 @@ def _natural(ident: str) -> str:
     project that writes ``-rc10`` means; it agrees with ASCII whenever digit runs have the
     same length. Each digit run becomes its length (3 digits) then the digits.
     """
-    return re.sub(
-        r"[0-9]+",
-        lambda m: f"{len(m.group().lstrip('0') or '0'):03d}{m.group().lstrip('0') or '0'}",
-        ident,
-    )
+
+    def encode(m: re.Match[str]) -> str:
+        digits = m.group().lstrip("0") or "0"
+        return f"{len(digits):03d}{digits}"
+
+    return _DIGIT_RUN.sub(encode, ident)
 
 
 def _semver_key(m: re.Match[str]) -> list[Item]:
@@ -417,6 +424,12 @@ def _parse(text: str, scheme: str | None) -> Version:
 @functools.lru_cache(maxsize=4096)
 def _parse_cached(text: str, scheme: str | None) -> Version:
     """Parsing is pure, and a feed compares the same few versions thousands of times."""
+    if _PLAIN.fullmatch(text) and scheme not in ("qts", "dsm"):
+        # Fast path for the common plain dotted number (2.4.49, 10.0.19045.4529): the same
+        # key every scheme but QTS and DSM would give it.
+        items = _release(text)
+        key = (*items, END)
+        return Version(text=text, scheme=scheme or _detect(text), key=key, base_key=key)
     upstream = _clean(text)
     if scheme is None:
         scheme = _detect(upstream)
