@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -105,3 +106,21 @@ def test_an_unwritable_store_gets_a_clear_error(tmp_path) -> None:
     blocker.write_text("x")
     with pytest.raises(StoreError, match="Cannot open the store"):
         Store.open(f"sqlite:///{blocker}/sub/rempart.db")
+
+
+def test_host_facts_are_kept_with_their_audit() -> None:
+    from rempart.core.host import HostFacts
+
+    facts = HostFacts(
+        platform="windows",
+        hostname="ACCUEIL",
+        os_name="Windows 10 Pro",
+        smb1_enabled=True,
+        unknown={"last_backup": "no backup software found"},
+    )
+    t0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    audit = replace(make_audit("00000000-0000-0000-0000-0000000000aa", t0, (SMB1,)), hosts=(facts,))
+    with Store.open() as store:
+        store.save_audit(audit)
+        back = store.get_audit(audit.id)
+    assert back.hosts == (facts,)

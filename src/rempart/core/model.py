@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from rempart.core.host import HostFacts
 from rempart.core.observations import Observation
 
 
@@ -162,6 +163,7 @@ class Audit:
     findings: tuple[Finding, ...] = ()
     notes: tuple[str, ...] = ()  # what could not be checked, and why
     rempart_version: str = ""
+    hosts: tuple[HostFacts, ...] = ()  # computers audited from inside (this one, imported ones)
 
 
 def to_jsonable(obj: Any) -> Any:

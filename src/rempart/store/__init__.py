@@ -26,11 +26,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
 
 from rempart import config
-from rempart.core.errors import StoreError
+from rempart.core.errors import RempartError, StoreError
+from rempart.core.host import HostFacts
 from rempart.core.model import Asset, Audit, Evidence, Finding, Service, Severity, to_jsonable
 from rempart.core.observations import ALL_OBSERVATIONS, Observation
 from rempart.i18n import _
-from rempart.store.models import AssetRow, AuditRow, FindingRow, ServiceRow
+from rempart.store.models import AssetRow, AuditRow, FindingRow, HostFactsRow, ServiceRow
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 _OBSERVATION_TYPES = {cls.kind: cls for cls in ALL_OBSERVATIONS}
@@ -150,6 +151,12 @@ class Store:
                     )
                 )
             row.assets.append(arow)
+        for facts in audit.hosts:
+            row.hosts.append(
+                HostFactsRow(
+                    hostname=facts.hostname, platform=facts.platform, facts=facts.to_json()
+                )
+            )
         for f in audit.findings:
             row.findings.append(
                 FindingRow(
@@ -301,6 +308,12 @@ def _to_audit(row: AuditRow) -> Audit:
         )
         for f in row.findings
     )
+    hosts = []
+    for h in row.hosts:
+        try:
+            hosts.append(HostFacts.from_json(h.facts))
+        except RempartError:  # written by another version of Rempart: keep the rest
+            continue
     return Audit(
         id=row.id,
         started_at=_aware(row.started_at),
@@ -312,6 +325,7 @@ def _to_audit(row: AuditRow) -> Audit:
         findings=findings,
         notes=tuple(row.notes),
         rempart_version=row.rempart_version,
+        hosts=tuple(hosts),
     )
 
 

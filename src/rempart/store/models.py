@@ -32,6 +32,9 @@ class AuditRow(Base):
     findings: Mapped[list[FindingRow]] = relationship(
         back_populates="audit", cascade="all, delete-orphan", order_by="FindingRow.id"
     )
+    hosts: Mapped[list[HostFactsRow]] = relationship(
+        back_populates="audit", cascade="all, delete-orphan", order_by="HostFactsRow.id"
+    )
 
 
 class AssetRow(Base):
@@ -80,3 +83,17 @@ class FindingRow(Base):
     cves: Mapped[list[str]] = mapped_column(JSON, default=list)
 
     audit: Mapped[AuditRow] = relationship(back_populates="findings")
+
+
+class HostFactsRow(Base):
+    """One computer's facts (``HostFacts.to_json()``), as collected for an audit."""
+
+    __tablename__ = "host_facts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    audit_id: Mapped[str] = mapped_column(ForeignKey("audits.id", ondelete="CASCADE"), index=True)
+    hostname: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    facts: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+    audit: Mapped[AuditRow] = relationship(back_populates="hosts")
