@@ -80,6 +80,20 @@ def test_update_imports_every_feed_then_finds_nothing_new(server: FeedServer) ->
     assert " 20 " in rows["NVD"] and " 50 " in rows["EPSS"]
 
 
+def test_a_removed_knowledge_store_is_filled_again(server: FeedServer) -> None:
+    server.set_feeds()
+    assert run("update", "--only", "kev", "--only", "nvd", "--years", "2025").exit_code == 0
+    base = KnowledgeBase.open()
+    assert base is not None
+    base.path.unlink()  # removed by hand, or by an upgrade
+    base.close()
+    result = run("update", "--only", "kev", "--only", "nvd", "--years", "2025")
+    assert result.exit_code == 0, result.output
+    assert "already up to date" not in result.stdout
+    stats = knowledge()
+    assert (stats["cves"], stats["kev"]) == (20, 300)
+
+
 def test_only_fetches_the_feeds_asked_for(server: FeedServer) -> None:
     server.set_feeds()
     result = run("update", "--only", "kev", "--only", "epss")

@@ -33,6 +33,7 @@ from rempart.vulns.download import (
     update,
     verify_sha256,
 )
+from rempart.vulns.importing import import_path
 from rempart.vulns.sources import FeedSettings, load_feed_settings
 from tests.support import shared_data
 
@@ -298,17 +299,17 @@ def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[FeedServer]:
 
 
 class Recorder:
-    """Stands in for the knowledge importer: records what it was given, copies of the files."""
+    """The real knowledge importer, recording what it was given (copies of the files)."""
 
     def __init__(self, fail: bool = False) -> None:
         self.calls: list[tuple[str | None, bytes]] = []
         self.fail = fail
 
-    def __call__(self, path: Path, *, kind: str | None = None, **_: Any) -> dict[str, Any]:
+    def __call__(self, path: Path, *, kind: str | None = None, **options: Any) -> Any:
         if self.fail:
             raise DataError("the importer refused it")
         self.calls.append((kind, path.read_bytes()))
-        return {"kind": kind, "bytes": path.stat().st_size}
+        return import_path(path, kind=kind, **options)
 
     @property
     def kinds(self) -> list[str | None]:

@@ -403,6 +403,9 @@ def fetch(
                 if response.status == 206 and offset and _range_start(response) == offset:
                     mode = "ab"
                     resumed = True
+                elif response.status == 206:
+                    _remove_part(part)  # a range we did not ask for: start over
+                    raise _Interrupted("unexpected Content-Range")
                 elif response.status == 200:
                     mode, offset = "wb", 0
                 else:
@@ -753,14 +756,38 @@ def update(
     for kind in FEED_KINDS:
         if kind not in kinds:
             continue
+        # Checked once, before this run imports anything: when the store was removed, every
+        # file of the feed is fetched again, not only the first one.
+        trusted = _still_known(kind)
         if kind == "nvd":
             for name in nvd_feed_names(years):
-                outcomes.append(_update_nvd(name, settings, folder, common, progress, importer))
+                outcomes.append(
+                    _update_nvd(name, settings, folder, common, progress, importer, trusted)
+                )
             continue
         url = getattr(settings, kind)
         dest = folder / {"kev": "kev.json", "epss": "epss.csv.gz", "recog": "recog.tar.gz"}[kind]
-        outcomes.append(_update_plain(kind, url, dest, common, progress, importer))
+        outcomes.append(_update_plain(kind, url, dest, common, progress, importer, trusted))
     return UpdateReport(tuple(outcomes))
+
+
+def _still_known(kind: str) -> bool:
+    """Whether the knowledge (or Recog's folder) still holds what ``state.json`` says we
+    imported: after the store was removed or rebuilt, "not modified" must not leave it empty."""
+    if kind == "recog":
+        from rempart.discover.fingerprints.db import default_recog_dir
+
+        return any(default_recog_dir().glob("*.xml"))
+    try:
+        from rempart.vulns.store import KnowledgeBase
+
+        knowledge = KnowledgeBase.open()
+        if knowledge is None:
+            return False
+        with knowledge:
+            return kind in knowledge.feeds()
+    except (ImportError, DataError):
+        return False
 
 
 def _label(kind: str) -> str:
@@ -774,9 +801,10 @@ def _update_plain(
     common: dict[str, Any],
     progress: Progress | None,
     importer: Importer | None,
+    trusted: bool,
 ) -> FeedOutcome:
     state = _load_state()
-    known = state.get(url, {}) if dest.exists() else {}
+    known = state.get(url, {}) if dest.exists() and trusted else {}
     try:
         got = fetch(
             url,
@@ -810,6 +838,7 @@ def _update_nvd(
     common: dict[str, Any],
     progress: Progress | None,
     importer: Importer | None,
+    trusted: bool,
 ) -> FeedOutcome:
     url = settings.nvd_url(name)
     dest = folder / f"nvdcve-2.0-{name}.json.gz"
@@ -817,7 +846,8 @@ def _update_nvd(
     try:
         meta_url = settings.nvd_meta_url(name)
         meta = parse_meta(fetch_bytes(meta_url, **common), source=meta_url)
-        if _load_state().get(url, {}).get("sha256") == meta.sha256:
+        recorded = _load_state().get(url, {}).get("sha256")
+        if recorded == meta.sha256 and trusted:
             return FeedOutcome("nvd", name, "unchanged")
         got = fetch(
             url,
