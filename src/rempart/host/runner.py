@@ -11,7 +11,6 @@ in ``HostFacts.unknown``.
 
 from __future__ import annotations
 
-import locale
 import os
 import subprocess
 from collections.abc import Mapping, Sequence
@@ -65,12 +64,9 @@ def decode(raw: bytes) -> str:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
         pass
-    for codec in (locale.getpreferredencoding(False), "cp850", "cp1252"):
-        try:
-            return raw.decode(codec)
-        except (UnicodeDecodeError, LookupError):
-            continue
-    return raw.decode("latin-1")
+    # Console tools on a French Windows write in the OEM code page (850): it maps every
+    # byte, so decoding cannot fail; accents may be wrong elsewhere, labels stay readable.
+    return raw.decode("cp850", "replace")
 
 
 class SystemRunner:

@@ -478,6 +478,9 @@ def parse_shadows(text: str) -> dict[str, Any]:
     on every language of Windows."""
     if not _VSSADMIN.search(text):
         raise ParseError("not the output of vssadmin")
+    refused = re.search(r"^\s*(error|erreur)\s*:\s*(.*)$", text, re.IGNORECASE | re.MULTILINE)
+    if refused:
+        raise ParseError(f"vssadmin refused: {refused.group(2).strip()[:120]}")
     return {"shadow_copies": len(set(_SHADOW.findall(text)))}
 
 
@@ -504,10 +507,18 @@ def parse_wbadmin(text: str) -> dict[str, Any]:
             times.append(datetime(year, month, day, hour, minute, tzinfo=UTC))
         except ValueError:
             continue
-    if not times:
-        return {"last_backup": Unknown("Windows Server Backup lists no backup")}
-    return {"last_backup": max(times)}
+    if times:
+        return {"last_backup": max(times)}
+    if re.search(r"no backup|aucune sauvegarde", text, re.IGNORECASE):
+        return {"last_backup": None}  # no Windows Backup here; other software may back up
+    error = re.search(r"^\s*(error|erreur)\b[\s:-]*(.*)$", text, re.IGNORECASE | re.MULTILINE)
+    if error:
+        raise ParseError(f"wbadmin refused: {error.group(2).strip()[:120]}")
+    raise ParseError("no 'Backup time' line (English or French)")
 
+
+# Console tools whose exit status is non-zero for "nothing found": read their text anyway.
+_TEXT_ON_FAILURE = {"shadows", "wbadmin"}
 
 _FACTS: dict[str, tuple[str, ...]] = {
     "os": ("os_name", "os_version", "os_build", "os_edition"),
@@ -565,6 +576,8 @@ def facts_from_outputs(
     sheet = FactSheet()
     for name, parser in PARSERS.items():
         result = outputs.get(name) or Result(error=f"{name}: not collected")
+        if name in _TEXT_ON_FAILURE and not result.ok and result.text.strip():
+            result = Result(text=result.text)  # the parser reads the tool's own message
         names = _FACTS[name] + (("hostname",) if name == "os" else ())
         sheet.apply(names, result, parser, name)
     sheet.unknown.pop("hostname", None)

@@ -98,6 +98,8 @@ def remote_tool(facts: HostFacts, ctx: CheckContext) -> Hit:
 def no_backup(facts: HostFacts, ctx: CheckContext) -> Hit:
     if facts.backup_software is None or facts.backup_software or facts.last_backup is not None:
         return None
+    if facts.reason("last_backup") is not None:
+        return None  # a backup may exist that the collector could not see
     return (Evidence("backup software found", "none"),)
 
 
