@@ -16,7 +16,16 @@ from rich.console import Console
 from rich.markup import escape
 from rich.prompt import IntPrompt, InvalidResponse, Prompt
 
-from rempart.core.survey import DONT_KNOW, NO, YES, Answer, Answers, Question, QuestionType
+from rempart.core.survey import (
+    DONT_KNOW,
+    NO,
+    YES,
+    Answer,
+    Answers,
+    Question,
+    QuestionType,
+    effective,
+)
 from rempart.i18n import _
 from rempart.survey.loader import Questionnaire
 
@@ -152,7 +161,9 @@ def run_interactive(
     theme = None
     try:
         for question in questionnaire.questions:
-            if not question.is_asked(answers):
+            # A chain of conditions holds only through questions still asked: after "no
+            # backup", an old "a copy is kept away: yes" must not bring its follow-up back.
+            if not question.is_asked(effective(questionnaire.questions, answers)):
                 continue
             if not is_due(question, answers, clock(), max_age_months, ask_all):
                 continue
