@@ -390,6 +390,40 @@ def test_an_openssh_portable_release_follows_its_openbsd_release(v: str) -> None
     assert compare(f"{base}p1", f"{base}p2") == -1
 
 
+@given(qts(), st.dates(), st.dates())
+def test_builds_of_one_qts_version_are_ordered_by_date(v: str, d1: Any, d2: Any) -> None:
+    release = v.lower().split("build")[0].strip(" _")
+    a, b = f"{release} build {d1:%Y%m%d}", f"{release} build {d2:%Y%m%d}"
+    assert compare(a, b) == (d1 > d2) - (d1 < d2)
+
+
+@given(dsm(), st.integers(1, 30), st.integers(1, 30))
+def test_dsm_updates_of_one_build_are_ordered_by_number(v: str, u1: int, u2: int) -> None:
+    release, build = v.split()[0].split("-")[:2]
+    base = f"{release}-{build}"
+    assert compare(base, f"{base} Update {u1}") == -1
+    assert compare(f"{base} Update {u1}", f"{base}-{u2}") == (u1 > u2) - (u1 < u2)
+    assert compare(f"{base} Update {u1}", f"{release}.9-{int(build) + 1}") == -1
+
+
+@given(windows(), st.integers(0, 99999), st.integers(0, 99999))
+def test_windows_revisions_compare_as_numbers(v: str, r1: int, r2: int) -> None:
+    build = ".".join(v.split(".")[:3])
+    assert compare(f"{build}.{r1}", f"{build}.{r2}") == (r1 > r2) - (r1 < r2)
+
+
+@given(st.integers(0, 3), st.integers(0, 2), st.integers(0, 30))
+def test_openssl_letter_releases_follow_their_base_and_precede_the_next(
+    major: int, minor: int, patch: int
+) -> None:
+    base = f"{major}.{minor}.{patch}"
+    chain = [f"{base}-pre1", base, f"{base}a", f"{base}k", f"{base}z", f"{base}za", f"{base}zk"]
+    chain.append(f"{major}.{minor}.{patch + 1}")
+    for a, b in itertools.pairwise(chain):
+        assert compare(a, b) == -1, (a, b)
+        assert compare(a, b, "openssl") == -1, (a, b)
+
+
 @given(
     st.sampled_from(["openssh", "openssl", "windows", "semver", "generic"]).flatmap(
         lambda s: st.tuples(st.just(s), SCHEME_GENERATORS[s])

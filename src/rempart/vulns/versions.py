@@ -238,7 +238,8 @@ def split_distribution(text: str) -> tuple[str, str | None]:
 
 _I = re.IGNORECASE | re.ASCII
 # QNAP QTS / QuTS hero: "4.5.3.1652 build 20210428", "h5.0.1.2248"
-# (QNAP advisories, e.g. QSA-21-13: "QTS 4.5.3.1652 build 20210428 and later").
+# (QNAP advisories, e.g. QSA-21-13: "QTS 4.5.3.1652 build 20210428 and later"). The QuTS hero
+# "h" is dropped: hero and QTS are told apart by the product (CPE), not by the version.
 _QTS_DETECT = re.compile(
     r"^(h\d+(\.\d+){3}([\s_:-]*build[\s_:-]*\d{8})?|\d+(\.\d+){3}[\s_:-]*build[\s_:-]*\d{8})$", _I
 )
@@ -255,6 +256,8 @@ _DSM = re.compile(
 )
 # Windows: major.minor.build[.revision], e.g. 6.1.7601, 10.0.19045.4529 (build and revision,
 # "UBR", are numbers: https://learn.microsoft.com/en-us/windows/release-health/release-information).
+# A build without its revision (10.0.19045) is revision 0, the earliest: compared with a fixed
+# revision it is unpatched, which is what a scanner that only sees the build must assume.
 _WINDOWS_DETECT = re.compile(r"^(5|6|10)\.\d+\.\d{4,5}(\.\d+)?$", re.ASCII)
 _WINDOWS = re.compile(r"^\d+(\.\d+)*$", re.ASCII)
 # OpenSSH portable: "7.4p1" (https://www.openssh.com/portable.html: "pN" is the N-th portable
