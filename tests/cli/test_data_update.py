@@ -57,7 +57,7 @@ def test_update_imports_every_feed_then_finds_nothing_new(server: FeedServer) ->
     assert "NVD 2025: imported 20 CVEs." in result.stdout
     assert "KEV: imported 300 known-exploited vulnerabilities." in result.stdout
     assert "EPSS: imported 50 EPSS scores." in result.stdout
-    assert re.search(r"Recog: [1-9]\d* fingerprints from 1 files\.", result.stdout)
+    assert re.search(r"Recog: [1-9]\d* fingerprints \(1 files\)\.", result.stdout)
     assert "Vulnerability knowledge: 20 CVEs, 300 known exploited (100 used by ransomware)" in (
         result.stdout
     )
@@ -183,7 +183,7 @@ def test_import_a_recog_archive(tmp_path: Path) -> None:
     archive.write_bytes(recog_tarball(hostile=True))
     result = run("import", str(archive))
     assert result.exit_code == 0, result.output
-    assert "fingerprints from 1 files" in result.stdout
+    assert "fingerprints (1 files)" in result.stdout
     from rempart.discover.fingerprints import load_fingerprints
 
     assert load_fingerprints().match("ssh.banner", "SSH-2.0-OpenSSH_7.4") is not None
@@ -206,3 +206,13 @@ def test_import_of_a_missing_file_is_one_line(tmp_path: Path) -> None:
     result = run("import", str(tmp_path / "absent.json"))
     assert result.exit_code == 1
     assert "does not exist" in one_error_line(result)
+
+
+def test_a_feed_address_that_is_not_http_is_one_line(server: FeedServer) -> None:
+    from rempart.vulns.sources import feeds_file
+
+    feeds_file().write_text('kev = "ftp://127.0.0.1/kev.json"\n', encoding="utf-8")
+    result = run("update", "--only", "kev")
+    assert result.exit_code == 1
+    assert "not an http or https address" in one_error_line(result)
+    assert server.requests == []

@@ -537,7 +537,7 @@ def test_verify_sha256_accepts_the_file_or_its_uncompressed_content(tmp_path: Pa
     verify_sha256(path, hashlib.sha256(path.read_bytes()).hexdigest())
     with pytest.raises(DownloadError, match="does not match its sha256"):
         verify_sha256(path, "0" * 64)
-    with pytest.raises(UsageError, match="not a sha256"):
+    with pytest.raises(UsageError, match="not a SHA-256"):
         verify_sha256(path, "xyz")
 
 

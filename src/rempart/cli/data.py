@@ -201,11 +201,19 @@ def _progress_bar() -> Iterator[Progress | None]:
         transient=True,
     )
     tasks: dict[str, TaskID] = {}
+    finished: set[str] = set()
 
     def report(label: str, done: int, total: int | None) -> None:
+        # A finished file leaves the screen: a full NVD update is fifty files.
+        if label in finished and total is not None and done >= total:
+            return
+        finished.discard(label)
         if label not in tasks:
             tasks[label] = bar.add_task(escape(label), total=total)
         bar.update(tasks[label], completed=done, total=total)
+        if total is not None and done >= total:
+            bar.remove_task(tasks.pop(label))
+            finished.add(label)
 
     with bar:
         yield report
@@ -221,7 +229,7 @@ def _describe(outcome: FeedOutcome) -> str:
     detail = outcome.detail
     recog = getattr(detail, "recog", None) if not hasattr(detail, "fingerprints") else detail
     if recog is not None and hasattr(recog, "fingerprints"):
-        return _("{feed}: {fingerprints} fingerprints from {files} files.").format(
+        return _("{feed}: {fingerprints} fingerprints ({files} files).").format(
             feed=label, fingerprints=recog.fingerprints, files=recog.files
         )
     files = getattr(detail, "files", ())

@@ -543,7 +543,7 @@ def verify_sha256(path: Path, expected: str) -> None:
     expected = expected.strip().lower()
     if not HEX64.fullmatch(expected):
         raise UsageError(
-            _("'{value}' is not a sha256 (64 hexadecimal digits).").format(value=expected[:80])
+            _("'{value}' is not a SHA-256 (64 hexadecimal digits).").format(value=expected[:80])
         )
     try:
         if _file_sha256(path) == expected:
@@ -901,7 +901,7 @@ def import_file(
             )
         )
     if not path.exists():
-        raise DataError(_("{path} does not exist: nothing imported.").format(path=path))
+        raise DataError(_("{path} does not exist.").format(path=path))
     label = path.name
     if _is_archive(path) and kind in (None, "recog"):
         if sha256:

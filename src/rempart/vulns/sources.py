@@ -167,9 +167,9 @@ def load_feed_settings(path: Path | None = None) -> FeedSettings:
             values[key] = value
         else:
             raise ConfigError(
-                _("Unknown setting '{key}' in {path}: remove it or check its spelling.").format(
-                    key=key, path=path
-                )
+                _(
+                    "Unknown setting {where}'{key}' in {path}: remove it or check its spelling."
+                ).format(where="", key=key, path=path)
             )
     settings = replace(settings, **values)  # type: ignore[arg-type]
     env_base = os.environ.get("REMPART_FEEDS_BASE_URL", "").strip()
