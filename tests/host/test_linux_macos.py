@@ -7,8 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from rempart.core.host import FirewallProfile, Software, Volume
-from rempart.host import collect_host_facts, host_findings
-from rempart.host import linux, macos
+from rempart.host import collect_host_facts, host_findings, linux, macos
 from rempart.host.common import ParseError
 from rempart.host.runner import RecordedRunner, Result
 from tests.host.recorded import RECORDED, linux_runner, macos_runner
@@ -98,7 +97,10 @@ def test_nftables_when_ufw_is_missing() -> None:
         "policy drop;\n\t\tct state established,related accept\n\t}\n}\n"
     )
     assert linux.parse_nft(ruleset) == {"firewall": (FirewallProfile("nftables", True),)}
-    empty = "table inet filter {\n\tchain input {\n\t\ttype filter hook input priority filter; policy accept;\n\t}\n}\n"
+    empty = (
+        "table inet filter {\n\tchain input {\n\t\ttype filter hook input priority filter; "
+        "policy accept;\n\t}\n}\n"
+    )
     assert linux.parse_nft(empty) == {"firewall": (FirewallProfile("nftables", False),)}
     runner = linux_runner()
     del runner.commands["ufw"]
