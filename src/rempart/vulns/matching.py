@@ -111,10 +111,10 @@ class VulnMatch:
 
 
 def priority_key(match: VulnMatch) -> tuple[int, float, float, int, str]:
-    """Sort key, most urgent first: tier, then EPSS, then CVSS, confirmed before probable."""
+    """Sort key, most urgent first: tier, then (EPSS tier) EPSS, then CVSS, confirmed first."""
     return (
         match.tier,
-        -(match.epss or 0.0),
+        -(match.epss or 0.0) if match.tier == TIER_LIKELY else 0.0,
         -(match.cvss or 0.0),
         0 if match.confidence == CONFIRMED else 1,
         match.cve_id,
@@ -162,9 +162,9 @@ def version_key(
     the build date. ``dsm``: "7.1-42661-1" → 7, 1, 0, 42661, 1 (three release groups, so
     that 7.1-42661 and 7.1.1-42962 compare right).
     """
-    if not text:
+    if not text or len(text) > MAX_VERSION:
         return None
-    text = text.strip()[:MAX_VERSION]
+    text = text.strip()
     if not text[:1].isdigit() and not (text[:1] in "vV" and text[1:2].isdigit()):
         return None
     if scheme == "dsm":
@@ -176,9 +176,9 @@ def version_key(
         parts = [int(d) for d in _DIGITS.findall(text)]
         if scheme == "qts" and build and build.isdigit():
             parts.append(int(build))
-    if not parts or any(p >= 10**MAX_DIGITS for p in parts):
+    if not parts or len(parts) > MAX_PARTS or any(p >= 10**MAX_DIGITS for p in parts):
         return None
-    return tuple(parts[:MAX_PARTS])
+    return tuple(parts)
 
 
 def _compare(seen: tuple[int, ...], bound: tuple[int, ...]) -> tuple[int, bool]:
@@ -247,12 +247,11 @@ def parse_cpe(cpe: str | None) -> tuple[str, str, str | None, str | None] | None
 
 def _split_version(text: str | None) -> tuple[str | None, str | None]:
     """("9.2p1", "Debian 2+deb12u3") from "9.2p1 Debian 2+deb12u3"; distro only if named."""
-    if not text:
-        return None, None
-    text = text[:MAX_VERSION]
+    if not text or len(text) > MAX_VERSION:
+        return None, None  # not a version: a version and its distribution suffix are short
     found = _UPSTREAM.match(text)
-    if not found:
-        return None, None
+    if not found or re.match(r"\.?\d", text[found.end() :]):
+        return None, None  # no version, or more digit groups than any vendor uses
     rest = text[found.end() :].strip(" -_()")
     return found.group(1), (rest if rest and _DISTRO.search(rest) else None)
 
@@ -520,7 +519,8 @@ def _kb_matches(facts: _Facts, kb: Any, base: CuratedBase) -> Iterator[VulnMatch
         if not ident.version:
             continue
         vendor, _, product = ident.key.partition(":")
-        version = ident.version
+        # NVD spells QNAP builds as the CPE update "build_20201015"; the comparator knows it.
+        version = ident.version + (f" build_{ident.build}" if ident.build else "")
         for row in kb.candidates(vendor, product):
             if not cpe_match_applies(row, version):
                 continue
