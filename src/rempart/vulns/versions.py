@@ -164,13 +164,16 @@ class Version:
 
 # --- distribution suffixes ------------------------------------------------------------------
 
-# Distribution names that follow the upstream version after a space in banners:
-# "OpenSSH_9.2p1 Debian-2+deb12u3", "OpenSSH_8.9p1 Ubuntu-3ubuntu0.10",
-# "OpenSSH_7.8 FreeBSD-20180909", "OpenSSH_8.0 NetBSD_Secure_Shell-20190418".
-_DISTRO_WORD = re.compile(
-    r"(?i)^(debian|ubuntu|raspbian|freebsd|netbsd|openbsd|centos|red\s*hat|rhel|fedora|suse"
-    r"|opensuse|sles|alpine|gentoo|mint|kali|armbian|amzn|amazon|win32|win64|unix)"
+# What follows the upstream version after a space or "(" is a distribution or platform
+# ("OpenSSH_9.2p1 Debian-2+deb12u3", "OpenSSH_7.8 FreeBSD-20180909", "Apache/2.4.58 (Win64)
+# OpenSSL/3.1.3"), except the words that continue a version: QTS "build 20210428", DSM "Update
+# 6", a pre-release ("1.0 beta 2"), an OpenSSH CPE update written apart ("7.4 p1").
+_CONTINUATION = re.compile(
+    r"(?i)^(build|update|rc|beta|alpha|pre|preview|dev|final|ga|release|p)[_:-]?[0-9]*$"
 )
+_BOUNDARY = re.compile(r"\s+|(?=\()")
+_PARENS = re.compile(r"^\(([^()]*)\)$")
+_WORD_END = re.compile(r"[\s(]")
 # Markers of a packager's revision after "-", "+" or "~": Debian "-2+deb12u3", "~bpo11+1",
 # Ubuntu "-4ubuntu2.18", Red Hat "-21.el7_4", Fedora ".fc39", OpenSSL "-fips"
 # (Debian policy 5.6.12 "Version": https://www.debian.org/doc/debian-policy/ch-controlfields.html).
@@ -185,7 +188,6 @@ _REVISION_SEP = re.compile(r"[-+~]")
 _DIGIT = re.compile(r"[0-9]")
 _TOKENS = re.compile(r"[0-9]+|[a-z]+")
 _DIGIT_RUN = re.compile(r"[0-9]+")
-_PAREN_SUFFIX = re.compile(r"^(?P<up>.*?[0-9].*?)\s*\((?P<suffix>[^()]*)\)\s*$")
 _EPOCH = re.compile(r"^[0-9]{1,9}:(?=[vV]?[0-9])")
 # A product name before the version: "OpenSSH_", "Apache/", "OpenSSL ", "DSM ", "QTS ".
 _PRODUCT_PREFIX = re.compile(r"^(?:[A-Za-z][A-Za-z-]*[ _/]+)+(?=[vVhH]?[0-9])")
@@ -198,36 +200,45 @@ def split_distribution(text: str) -> tuple[str, str | None]:
     Why: a distribution backports security fixes without changing the upstream number
     (Debian's ``9.2p1-2+deb12u3`` is patched, upstream ``9.2p1`` is not), so the comparison
     uses the upstream version only and the suffix is kept for the caller to say "probably
-    patched". Handles banner suffixes after a space (``Debian-…``, ``Ubuntu-…``,
-    ``FreeBSD-…``), package revisions (``9.2p1-2+deb12u3``, ``7.4p1-21.el7``,
-    ``1.0.2k-fips``), a platform in parentheses (``2.4.41 (Ubuntu)``), a Debian epoch
-    (``1:9.2p1-…``, dropped) and a product name before the version (``OpenSSH_``,
-    ``Apache/``). The suffix is ``None`` when there is none. Never raises on a string.
+    patched". Whatever follows the version after a space or "(" is a suffix (``Debian-…``,
+    ``FreeBSD-…``, ``(Ubuntu)``, ``(Win64) OpenSSL/3.1.3``, ``Service Pack 1``) except the
+    words that continue a version (``build 20210428``, ``Update 6``, ``beta 2``, ``p1``); so
+    is a package revision holding a distribution marker (``9.2p1-2+deb12u3``,
+    ``7.4p1-21.el7``, ``1.0.2k-fips``, ``4.13.13-Debian``). A Debian epoch (``1:``) and a
+    product name before the version (``OpenSSH_``, ``Apache/``, ``DSM ``) are dropped. The
+    suffix is ``None`` when there is none. Never raises on a string.
     """
     s = text.strip()
     suffix: str | None = None
     if len(s) > _SPLIT_LIMIT:
         return s, None  # noise, not a banner; parse_version rejects it as too long
-    m = _PAREN_SUFFIX.match(s)
-    if m:
-        s, suffix = m.group("up").strip(), m.group("suffix").strip() or None
     s = _PRODUCT_PREFIX.sub("", s, count=1)
     s = _EPOCH.sub("", s, count=1)
-    # A distribution name after whitespace: the rest is the suffix.
-    for ws in _SPACES.finditer(s):
-        rest = s[ws.end() :]
-        if _DISTRO_WORD.match(rest):
-            upstream, tail = s[: ws.start()], rest
-            suffix = tail if suffix is None else f"{tail} ({suffix})"
-            s = upstream
-            break
+    # The version is the first word and the words that continue it; the rest is a suffix.
+    after_word = False
+    for boundary in _BOUNDARY.finditer(s):
+        if boundary.start() == 0:
+            continue
+        rest = s[boundary.end() :]
+        word = _WORD_END.split(rest, maxsplit=1)[0]
+        if _CONTINUATION.match(word):
+            after_word = not word[-1:].isdigit()
+            continue
+        if after_word and word[:1].isdigit():
+            after_word = False
+            continue
+        tail = rest.strip()
+        paren = _PARENS.match(tail)
+        suffix = (paren.group(1).strip() if paren else tail) or None
+        s = s[: boundary.start()]
+        break
     # A packager's revision after -, + or ~ holding a distribution marker.
     for sep in _REVISION_SEP.finditer(s):
         rest = s[sep.end() :]
         if sep.start() > 0 and _DISTRO_MARK.search(s[sep.start() :]):
             upstream = s[: sep.start()]
             if _DIGIT.search(upstream):
-                suffix = rest if suffix is None else f"{rest} ({suffix})"
+                suffix = rest if suffix is None else f"{rest} {suffix}"
                 s = upstream
                 break
     s = _LEADING_V.sub("", s.strip(), count=1)
