@@ -520,6 +520,14 @@ def test_a_failed_import_is_fetched_again_next_time(server: FeedServer) -> None:
     assert "If-None-Match" not in server.asked(KEV)[-1]
 
 
+def test_two_updates_never_run_at_once(server: FeedServer) -> None:
+    server.set_feeds()
+    with download.update_lock(feeds_folder()), pytest.raises(DataError, match="Another"):
+        update(["kev"], importer=Recorder())
+    assert server.requests == []
+    assert update(["kev"], importer=Recorder()).ok  # the lock went with the first run
+
+
 # --- verification helpers ------------------------------------------------------------------
 
 

@@ -33,12 +33,14 @@ import os
 import re
 import shutil
 import ssl
+import sys
 import tarfile
 import tempfile
 import time
 import uuid
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
@@ -73,6 +75,7 @@ __all__ = [
     "import_file",
     "parse_meta",
     "update",
+    "update_lock",
     "verify_sha256",
 ]
 
@@ -753,22 +756,64 @@ def update(
         "retries": settings.retries,
         "backoff": backoff,
     }
-    for kind in FEED_KINDS:
-        if kind not in kinds:
-            continue
-        # Checked once, before this run imports anything: when the store was removed, every
-        # file of the feed is fetched again, not only the first one.
-        trusted = _still_known(kind)
-        if kind == "nvd":
-            for name in nvd_feed_names(years):
-                outcomes.append(
-                    _update_nvd(name, settings, folder, common, progress, importer, trusted)
-                )
-            continue
-        url = getattr(settings, kind)
-        dest = folder / {"kev": "kev.json", "epss": "epss.csv.gz", "recog": "recog.tar.gz"}[kind]
-        outcomes.append(_update_plain(kind, url, dest, common, progress, importer, trusted))
+    with update_lock(folder):
+        for kind in FEED_KINDS:
+            if kind in kinds:
+                outcomes += _update_kind(kind, years, settings, folder, common, progress, importer)
     return UpdateReport(tuple(outcomes))
+
+
+def _update_kind(
+    kind: str,
+    years: tuple[int, int] | None,
+    settings: FeedSettings,
+    folder: Path,
+    common: dict[str, Any],
+    progress: Progress | None,
+    importer: Importer | None,
+) -> list[FeedOutcome]:
+    # Checked once, before this run imports anything: when the store was removed, every
+    # file of the feed is fetched again, not only the first one.
+    trusted = _still_known(kind)
+    if kind == "nvd":
+        return [
+            _update_nvd(name, settings, folder, common, progress, importer, trusted)
+            for name in nvd_feed_names(years)
+        ]
+    url = getattr(settings, kind)
+    dest = folder / {"kev": "kev.json", "epss": "epss.csv.gz", "recog": "recog.tar.gz"}[kind]
+    return [_update_plain(kind, url, dest, common, progress, importer, trusted)]
+
+
+@contextmanager
+def update_lock(folder: Path) -> Iterator[None]:
+    """One ``data update`` at a time: two would write the same ``.part`` files.
+
+    An OS lock on ``folder/.lock`` (``flock`` or ``msvcrt.locking``) is released by the OS
+    when the process ends, so a crash never leaves a stale lock behind.
+    """
+    handle = (folder / ".lock").open("a+b")
+    try:
+        try:
+            if sys.platform == "win32":
+                import msvcrt
+
+                handle.seek(0)
+                msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+            else:
+                import fcntl
+
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise DataError(
+                _(
+                    "Another 'rempart data update' is running: wait for it to finish, "
+                    "then try again."
+                )
+            ) from None
+        yield
+    finally:
+        handle.close()  # closing releases the lock
 
 
 def _still_known(kind: str) -> bool:
