@@ -54,8 +54,8 @@ def test_a_bad_port_list_is_named() -> None:
     assert_one_clear_line(result, "70000")
 
 
-def test_audit_without_a_network_says_what_to_give() -> None:
-    result = rempart("--lang", "en", "audit")
+def test_audit_without_anything_to_audit_says_what_to_give() -> None:
+    result = rempart("--lang", "en", "audit", "--no-host")
     assert_one_clear_line(result, "--network")
 
 
@@ -82,5 +82,5 @@ def test_a_report_folder_that_is_a_file_is_refused_before_scanning(tmp_path: Pat
 
 @pytest.mark.parametrize("lang,word", [("fr", "Erreur"), ("en", "Error")])
 def test_errors_speak_the_chosen_language(lang: str, word: str) -> None:
-    result = rempart("--lang", lang, "audit")
+    result = rempart("--lang", lang, "audit", "--no-host")
     assert result.stderr.startswith(word)

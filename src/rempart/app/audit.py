@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from rempart import __version__, config
-from rempart.core.model import Audit
+from rempart.core.host import HostFacts
+from rempart.core.model import Asset, Audit, Finding
+from rempart.core.survey import Answers
 from rempart.i18n import _
 
 
@@ -126,6 +128,55 @@ def discover(
     )
 
 
+def run_audit(
+    scope: NetworkScope | None,
+    options: AuditOptions | None = None,
+    settings: config.Settings | None = None,
+    progress: Progress | None = None,
+    *,
+    hosts: Sequence[HostFacts] = (),
+    answers: Answers | None = None,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> Audit:
+    """The whole audit as one :class:`Audit`: the network (when ``scope`` is given), the
+    computers' own facts (``hosts``: this one and imported ones), and the practice's
+    survey answers. Every part is judged by the checks of its subject."""
+    from rempart.checks import CheckContext, run_checks, run_host_checks, run_org_checks
+    from rempart.host import unknown_notes
+
+    options = options or AuditOptions()
+    started = now()
+    ctx = CheckContext(now=started, vulns=vuln_matcher())
+    findings: list[Finding] = []
+    notes: list[str] = []
+    assets: tuple[Asset, ...] = ()
+    if scope is not None:
+        outcome = discover(scope, options, settings, progress)
+        started = outcome.started_at
+        assets = outcome.assets
+        notes.extend(outcome.notes)
+        findings.extend(run_checks(assets, ctx))
+    for facts in hosts:
+        findings.extend(run_host_checks(facts, ctx, address=facts.hostname))
+        notes.extend(unknown_notes(facts))
+    if answers is not None:
+        findings.extend(run_org_checks(answers, ctx))
+    findings.sort(key=lambda f: f.sort_key)
+    return Audit(
+        id=str(uuid.uuid4()),
+        started_at=started,
+        finished_at=now(),
+        targets=scope.specs if scope is not None else (),
+        ports=scope.ports_label if scope is not None else "",
+        authorized=scope.authorized if scope is not None else False,
+        assets=assets,
+        findings=tuple(findings),
+        notes=tuple(notes),
+        rempart_version=__version__,
+        hosts=tuple(hosts),
+    )
+
+
 def run_network_audit(
     scope: NetworkScope,
     options: AuditOptions | None = None,
@@ -133,24 +184,18 @@ def run_network_audit(
     progress: Progress | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> Audit:
-    """Discover, then judge: the whole network audit, as one :class:`Audit`."""
-    from rempart.checks import CheckContext, run_checks
+    """Discover, then judge: the network part of the audit alone (the demo, ``scan``)."""
+    return run_audit(scope, options, settings, progress, now=now)
 
-    options = options or AuditOptions()
-    outcome = discover(scope, options, settings, progress)
-    findings = run_checks(outcome.assets, CheckContext(now=now()))
-    return Audit(
-        id=str(uuid.uuid4()),
-        started_at=outcome.started_at,
-        finished_at=now(),
-        targets=scope.specs,
-        ports=scope.ports_label,
-        authorized=scope.authorized,
-        assets=outcome.assets,
-        findings=tuple(findings),
-        notes=outcome.notes,
-        rempart_version=__version__,
-    )
+
+def vuln_matcher() -> Any:
+    """The known-vulnerability matcher for the checks: the curated base plus whatever feeds
+    were imported (``rempart data update`` / ``import``); ``None`` if unavailable."""
+    try:
+        from rempart.vulns.matching import default_matcher
+    except ImportError:
+        return None
+    return default_matcher()
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Annotated
 
@@ -15,7 +16,7 @@ from rempart.app.audit import (
     AuditOptions,
     SavedAudit,
     prepare_out_dir,
-    run_network_audit,
+    run_audit,
     save_and_report,
 )
 from rempart.cli.common import build_scope, progress_bar
@@ -67,7 +68,7 @@ def print_audit_summary(audit: Audit, saved: SavedAudit) -> None:
     parts = ", ".join(f"{counts[s]} {severity_label(s)}" for s in Severity if counts[s])
     console.print(
         _("{hosts} host(s), {findings} finding(s){detail}.").format(
-            hosts=len(audit.assets),
+            hosts=len(audit.assets) + len(audit.hosts),
             findings=len(audit.findings),
             detail=f" ({parts})" if parts else "",
         )
@@ -117,19 +118,67 @@ def audit(
     no_snmp: Annotated[
         bool, typer.Option("--no-snmp", help="Skip the SNMP (UDP 161) sweep.")
     ] = False,
+    host: Annotated[
+        bool,
+        typer.Option(
+            "--host/--no-host", help="Also audit this computer's own settings (on by default)."
+        ),
+    ] = True,
+    export: Annotated[
+        Path | None,
+        typer.Option(
+            "--export",
+            help="Only collect this computer's facts into FILE (to import on the PC that "
+            "writes the report).",
+        ),
+    ] = None,
+    imports: Annotated[
+        list[Path] | None,
+        typer.Option("--import", help="Add the facts of another computer (repeatable)."),
+    ] = None,
 ) -> None:
-    """Audit the practice network: find the holes, store the audit, write the report."""
-    if not network:
+    """Audit the practice: the network, this computer, the other computers' exported facts
+    and the survey answers; store the audit and write the report."""
+    from rempart.host import collect_host_facts
+    from rempart.host.export import export_host, import_host
+    from rempart.survey.store import load_stored_answers
+
+    if export is not None:
+        facts = collect_host_facts()
+        path = export_host(facts, export)
+        console.print(
+            _("Facts of this computer ({name}) exported to {path}.").format(
+                name=facts.hostname or "?", path=path
+            ),
+            highlight=False,
+        )
+        return
+    if not network and not host and not imports:
         raise UsageError(
-            _("Nothing to audit: give the network with --network, e.g. --network 192.168.1.0/24.")
+            _(
+                "Nothing to audit: give the network with --network (e.g. --network "
+                "192.168.1.0/24), keep --host, or --import a computer's facts."
+            )
         )
     settings = config.load()
-    scope = build_scope(network, ports, authorized=authorized, large=large)
+    scope = build_scope(network, ports, authorized=authorized, large=large) if network else None
     if out is not None:
         prepare_out_dir(out)  # say now, not after the scan, if the report cannot be written
+    hosts = [import_host(path) for path in imports or ()]  # a bad file stops us before any scan
+    if host:
+        hosts.insert(0, collect_host_facts())
+    answers = load_stored_answers()
     options = AuditOptions(try_default_credentials=try_default_credentials, snmp=not no_snmp)
-    with progress_bar(err_console) as bar:
-        result = run_network_audit(scope, options, settings, bar)
+    with progress_bar(err_console, enabled=scope is not None) as bar:
+        result = run_audit(scope, options, settings, bar, hosts=hosts, answers=answers)
+    if not len(answers):
+        result = dataclasses.replace(
+            result,
+            notes=(
+                *result.notes,
+                _("The practice's habits were not surveyed: run 'rempart survey'."),
+            ),
+        )
     saved = save_and_report(result, out, i18n.current_language())
     print_audit_summary(result, saved)
 
