@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any, Literal
 
 from rempart.core.model import Asset, Service
@@ -181,6 +182,12 @@ def version_key(
     return tuple(parts)
 
 
+@lru_cache(maxsize=2048)
+def _bound_key(text: str, scheme: str) -> tuple[int, ...] | None:
+    """A curated bound's key: the same few hundred strings for every service."""
+    return version_key(text, scheme)
+
+
 def _compare(seen: tuple[int, ...], bound: tuple[int, ...]) -> tuple[int, bool]:
     """(sign of seen − bound, ambiguous): ambiguous when ``seen`` is a shorter prefix of
     ``bound`` (``4.5.1`` against ``4.5.1.1495.20201123``: the build decides)."""
@@ -206,7 +213,7 @@ def in_range(
     for text, holds in checks:
         if text is None:
             continue
-        bound = version_key(text, scheme)
+        bound = _bound_key(text, scheme)
         if bound is None:
             return "no"
         sign, ambiguous = _compare(seen, bound)
@@ -339,14 +346,10 @@ def _by_alias(base: CuratedBase, name: str | None) -> Product | None:
     if not name:
         return None
     lowered = name.strip().lower()[:120]
-    best: tuple[int, Product] | None = None
-    for product in base.products:
-        for alias in product.aliases:
-            a = alias.lower()
-            if lowered == a or lowered.startswith(a + " ") or lowered.startswith(a + "/"):
-                if best is None or len(a) > best[0]:
-                    best = (len(a), product)
-    return best[1] if best else None
+    for alias, product in base.aliases:  # longest first: the most specific name wins
+        if lowered == alias or lowered.startswith((alias + " ", alias + "/")):
+            return product
+    return None
 
 
 def _facts(service: Service, asset: Asset | None, base: CuratedBase) -> _Facts:

@@ -102,26 +102,46 @@ class CuratedBase:
 
     cves: tuple[CuratedCve, ...]
     products: tuple[Product, ...]
+    # Look-up tables built once (the matcher asks for every service of an audit).
     _by_id: dict[str, CuratedCve] = field(init=False, repr=False, compare=False, hash=False)
+    _by_key: dict[str, Product] = field(init=False, repr=False, compare=False, hash=False)
+    _by_product: dict[str, tuple[CuratedCve, ...]] = field(
+        init=False, repr=False, compare=False, hash=False
+    )
+    _by_match: dict[str, tuple[CuratedCve, ...]] = field(
+        init=False, repr=False, compare=False, hash=False
+    )
+    aliases: tuple[tuple[str, Product], ...] = field(
+        init=False, repr=False, compare=False, hash=False
+    )  # (lower-case alias, product), longest alias first
 
     def __post_init__(self) -> None:
+        by_product: dict[str, list[CuratedCve]] = {}
+        by_match: dict[str, list[CuratedCve]] = {}
+        for cve in self.cves:
+            by_match.setdefault(cve.match, []).append(cve)
+            for key in dict.fromkeys(r.product for r in cve.affected):
+                by_product.setdefault(key, []).append(cve)
+        aliases = [(a.lower(), p) for p in self.products for a in p.aliases]
+        aliases.sort(key=lambda pair: -len(pair[0]))
         object.__setattr__(self, "_by_id", {c.id: c for c in self.cves})
+        object.__setattr__(self, "_by_key", {p.key: p for p in self.products})
+        object.__setattr__(self, "_by_product", {k: tuple(v) for k, v in by_product.items()})
+        object.__setattr__(self, "_by_match", {k: tuple(v) for k, v in by_match.items()})
+        object.__setattr__(self, "aliases", tuple(aliases))
 
     def get(self, cve_id: str) -> CuratedCve | None:
         return self._by_id.get(cve_id.upper())
 
     def product(self, key: str) -> Product | None:
-        for product in self.products:
-            if product.key == key:
-                return product
-        return None
+        return self._by_key.get(key)
 
     def for_product(self, key: str) -> tuple[CuratedCve, ...]:
         """The CVEs with at least one affected range on this product key."""
-        return tuple(c for c in self.cves if any(r.product == key for r in c.affected))
+        return self._by_product.get(key, ())
 
     def by_match(self, kind: str) -> tuple[CuratedCve, ...]:
-        return tuple(c for c in self.cves if c.match == kind)
+        return self._by_match.get(kind, ())
 
     def __len__(self) -> int:
         return len(self.cves)
