@@ -149,6 +149,11 @@ class CveRow:
     cvss_severity: str | None
     cvss_vector: str | None
 
+    @property
+    def cvss(self) -> float | None:
+        """The base score (the name the matcher reads)."""
+        return self.cvss_score
+
 
 @dataclass(frozen=True)
 class KevRow:
@@ -178,6 +183,15 @@ class FeedState:
     detail: str | None = None
 
 
+# One ``cpe_match`` row in column order (plain tuples: a full NVD import writes over a
+# million of them, and a tuple costs a fraction of a frozen dataclass):
+# (criteria, part, vendor, product, version, update, start_including, start_excluding,
+#  end_including, end_excluding, vulnerable)
+MatchTuple = tuple[
+    str, str, str, str, str, str, str | None, str | None, str | None, str | None, int
+]
+
+
 @dataclass(frozen=True)
 class CveRecord:
     """One NVD CVE ready to be stored (built by :mod:`rempart.vulns.feeds.nvd`)."""
@@ -189,7 +203,7 @@ class CveRecord:
     cvss_score: float | None
     cvss_severity: str | None
     cvss_vector: str | None
-    matches: tuple[CpeMatchRow, ...]
+    matches: tuple[MatchTuple, ...]
 
 
 # --------------------------------------------------------------------------- reading
@@ -394,7 +408,8 @@ class KnowledgeWriter:
             db.execute("PRAGMA synchronous = OFF")
             db.execute("PRAGMA cache_size = -65536")
             db.execute("PRAGMA temp_store = MEMORY")
-            db.executescript(_SCHEMA + _INDEXES)
+            # A first import fills the tables before indexing them (several times faster).
+            db.executescript(_SCHEMA if self._fresh else _SCHEMA + _INDEXES)
             db.execute(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
                 (str(SCHEMA_VERSION),),
@@ -435,6 +450,7 @@ class KnowledgeWriter:
         db = self.db
         try:
             db.execute("COMMIT")
+            db.executescript(_INDEXES)
             check = db.execute("PRAGMA quick_check(1)").fetchone()
             if not check or check[0] != "ok":
                 raise DataError(
@@ -558,24 +574,7 @@ class KnowledgeWriter:
             "INSERT INTO cpe_match (cve_id, criteria, part, vendor, product, version, update_,"
             " version_start_including, version_start_excluding, version_end_including,"
             " version_end_excluding, vulnerable) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    m.cve_id,
-                    m.criteria,
-                    m.part,
-                    m.vendor,
-                    m.product,
-                    m.version,
-                    m.update,
-                    m.version_start_including,
-                    m.version_start_excluding,
-                    m.version_end_including,
-                    m.version_end_excluding,
-                    1 if m.vulnerable else 0,
-                )
-                for r in records
-                for m in r.matches
-            ],
+            [(r.id, *m) for r in records for m in r.matches],
         )
         self._known_ids = True
         return len(records)

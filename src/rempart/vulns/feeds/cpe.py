@@ -12,6 +12,7 @@ Pure functions: no I/O. Malformed names raise :class:`~rempart.core.errors.DataE
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
@@ -66,6 +67,12 @@ def parse(cpe: str) -> Cpe:
     """Parse a CPE 2.3 formatted string or a CPE 2.2 URI."""
     if not isinstance(cpe, str) or len(cpe) > MAX_LENGTH:
         raise DataError(_("Not a CPE name: {value}.").format(value=_shown(cpe)))
+    return _parse(cpe)
+
+
+@lru_cache(maxsize=65536)
+def _parse(cpe: str) -> Cpe:
+    # Cached: the NVD repeats the same criteria across thousands of records.
     text = cpe.strip()
     lowered = text[:8].lower()
     if lowered.startswith("cpe:2.3:"):
@@ -99,6 +106,8 @@ def _shown(value: object) -> str:
 
 def _split_23(body: str) -> list[str]:
     """Split on unescaped colons, then turn each field into its logical or literal value."""
+    if "\\" not in body:  # the common case: nothing escaped
+        return [v if v in (ANY, NA) else (v.lower() if v else ANY) for v in body.split(":")]
     fields: list[str] = []
     current: list[str] = []
     escaped = False

@@ -27,7 +27,7 @@ from rempart.core.errors import DataError
 from rempart.i18n import _
 from rempart.vulns.feeds import FeedStream
 from rempart.vulns.feeds.cpe import parse as parse_cpe
-from rempart.vulns.store import CpeMatchRow, CveRecord
+from rempart.vulns.store import CveRecord, MatchTuple
 
 CVE_ID = re.compile(r"^CVE-\d{4}-\d{4,}$")
 MAX_SINGLE = 64 * 1024 * 1024  # a single-record file is a few kB; refuse anything absurd
@@ -276,11 +276,8 @@ def _cvss(
         entries = metrics.get(key)
         if not isinstance(entries, list) or not entries:
             continue
-        ranked = sorted(
-            (e for e in entries if isinstance(e, dict)),
-            key=lambda e: 0 if e.get("type") == "Primary" else 1,
-        )
-        for entry in ranked:
+        primary = [e for e in entries if isinstance(e, dict) and e.get("type") == "Primary"]
+        for entry in primary + [e for e in entries if isinstance(e, dict)]:
             data = entry.get("cvssData")
             if not isinstance(data, dict):
                 continue
@@ -301,7 +298,7 @@ def _cvss(
 
 def _matches(
     cve_id: str, configurations: Any, bad: Callable[[str], DataError]
-) -> Iterator[CpeMatchRow]:
+) -> Iterator[MatchTuple]:
     if configurations is None:
         return
     if not isinstance(configurations, list):
@@ -322,7 +319,7 @@ def _matches(
                 yield _match(cve_id, match, bad)
 
 
-def _match(cve_id: str, match: Any, bad: Callable[[str], DataError]) -> CpeMatchRow:
+def _match(cve_id: str, match: Any, bad: Callable[[str], DataError]) -> MatchTuple:
     if not isinstance(match, dict):
         raise bad(_("a cpeMatch is not an object"))
     criteria = match.get("criteria")
@@ -335,28 +332,25 @@ def _match(cve_id: str, match: Any, bad: Callable[[str], DataError]) -> CpeMatch
         cpe = parse_cpe(criteria)
     except DataError as exc:
         raise bad(str(exc).rstrip(".")) from exc
-    bounds = []
-    for key in (
-        "versionStartIncluding",
-        "versionStartExcluding",
-        "versionEndIncluding",
-        "versionEndExcluding",
-    ):
-        value = match.get(key)
+    bounds = [
+        match.get("versionStartIncluding"),
+        match.get("versionStartExcluding"),
+        match.get("versionEndIncluding"),
+        match.get("versionEndExcluding"),
+    ]
+    for value in bounds:
         if value is not None and (not isinstance(value, str) or len(value) > MAX_FIELD):
-            raise bad(_("'{name}' is not a version").format(name=key))
-        bounds.append(value or None)
-    return CpeMatchRow(
-        cve_id=cve_id,
-        criteria=criteria,
-        version=cpe.version,
-        version_start_including=bounds[0],
-        version_start_excluding=bounds[1],
-        version_end_including=bounds[2],
-        version_end_excluding=bounds[3],
-        vulnerable=vulnerable,
-        part=cpe.part,
-        vendor=cpe.vendor,
-        product=cpe.product,
-        update=cpe.update,
+            raise bad(_("a version bound is not a version"))
+    return (
+        criteria,
+        cpe.part,
+        cpe.vendor,
+        cpe.product,
+        cpe.version,
+        cpe.update,
+        bounds[0] or None,
+        bounds[1] or None,
+        bounds[2] or None,
+        bounds[3] or None,
+        1 if vulnerable else 0,
     )
