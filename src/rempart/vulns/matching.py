@@ -204,13 +204,14 @@ def in_range(
 ) -> Literal["yes", "maybe", "no"]:
     """Whether a version lies in a range: ``maybe`` when only a fuller version could tell."""
     maybe = False
+    # (bound, the signs of seen − bound that satisfy it)
     checks = (
-        (rng.start_including, lambda c: c >= 0),
-        (rng.start_excluding, lambda c: c > 0),
-        (rng.end_including, lambda c: c <= 0),
-        (rng.end_excluding, lambda c: c < 0),
+        (rng.start_including, (0, 1)),
+        (rng.start_excluding, (1,)),
+        (rng.end_including, (-1, 0)),
+        (rng.end_excluding, (-1,)),
     )
-    for text, holds in checks:
+    for text, allowed in checks:
         if text is None:
             continue
         bound = _bound_key(text, scheme)
@@ -219,7 +220,7 @@ def in_range(
         sign, ambiguous = _compare(seen, bound)
         if ambiguous:
             maybe = True
-        elif not holds(sign):
+        elif sign not in allowed:
             return "no"
     return "maybe" if maybe else "yes"
 
@@ -294,10 +295,10 @@ def identities(service: Service, base: CuratedBase) -> tuple[Identity, ...]:
         parsed = parse_cpe(cpe)
         if parsed is None:
             continue
-        vendor, product, version, update = parsed
+        vendor, cpe_product, version, update = parsed
         build_match = _BUILD.match(update or "")
         add(
-            f"{vendor}:{product}",
+            f"{vendor}:{cpe_product}",
             version,
             build_match.group(1) if build_match else None,
             _distro_of(update, ssh_comments),
@@ -305,9 +306,9 @@ def identities(service: Service, base: CuratedBase) -> tuple[Identity, ...]:
     names = [(service.product, service.version)]
     names += [(o.console, o.console_version) for o in http]
     for name, version in names:
-        product = _by_alias(base, name)
-        if product is not None:
-            add(product.key, version, None, _distro_of(ssh_comments))
+        known = _by_alias(base, name)
+        if known is not None:
+            add(known.key, version, None, _distro_of(ssh_comments))
     for obs in http:
         server = (obs.server or "")[:200]
         comment = _SERVER_COMMENT.search(server)
@@ -530,7 +531,8 @@ def _kb_matches(facts: _Facts, kb: Any, base: CuratedBase) -> Iterator[VulnMatch
             cve_id = _row_cve(row)
             if cve_id is None or base.get(cve_id) is not None:
                 continue  # the curated fact (and its own ranges) decides
-            name = base.product(ident.key).name if base.product(ident.key) else ident.key
+            known = base.product(ident.key)
+            name = known.name if known is not None else ident.key
             shown = f"{name} {ident.shown}"
             if ident.distro:
                 confidence, code = PROBABLE, "backport"

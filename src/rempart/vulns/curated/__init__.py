@@ -263,6 +263,9 @@ def _products(name: str, doc: dict[str, Any]) -> tuple[Product, ...]:
         if scheme not in SCHEMES:
             raise DataError(f"{where}: scheme must be one of {', '.join(SCHEMES)}")
         version = _regexes(where, {"v": [raw["version"]]} if "version" in raw else {}, "v")
+        for source in ("server", "banner"):
+            if any("version" not in p.groupindex for p in _regexes(where, raw, source)):
+                raise DataError(f"{where}: every {source} regex needs a (?P<version>...) group")
         products.append(
             Product(
                 key=key,
