@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import os
 import subprocess
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import IO, Protocol
 
 MAX_OUTPUT = 4 * 1024 * 1024
 MAX_FILE = 2 * 1024 * 1024
@@ -69,6 +70,18 @@ def decode(raw: bytes) -> str:
     return raw.decode("cp850", "replace")
 
 
+def _drain(stream: IO[bytes] | None, sink: bytearray, limit: int) -> None:
+    """Keep the first ``limit`` bytes of ``stream`` and discard the rest, so that a chatty
+    command neither blocks on a full pipe nor fills memory."""
+    if stream is None:
+        return
+    with stream:
+        while chunk := stream.read(65536):
+            room = limit - len(sink)
+            if room > 0:
+                sink += chunk[:room]
+
+
 class SystemRunner:
     """Runs real commands: no shell, English messages where the tool allows it, bounded."""
 
@@ -92,15 +105,26 @@ class SystemRunner:
             return Result(error=f"command not found: {argv[0]}")
         except OSError as exc:
             return Result(error=f"cannot run {argv[0]}: {exc.strerror or exc}")
+        out, err = bytearray(), bytearray()
+        readers = [
+            threading.Thread(target=_drain, args=(proc.stdout, out, MAX_OUTPUT), daemon=True),
+            threading.Thread(target=_drain, args=(proc.stderr, err, 64 * 1024), daemon=True),
+        ]
+        for reader in readers:
+            reader.start()
         try:
-            out, err = proc.communicate(timeout=timeout)
+            proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             proc.kill()
-            proc.communicate()
+            proc.wait()
+            for reader in readers:
+                reader.join(timeout=5)  # a grandchild may still hold the pipe open
             return Result(error=f"{argv[0]} did not answer within {timeout:g} s")
-        text = decode(out[:MAX_OUTPUT])
+        for reader in readers:
+            reader.join(timeout=5)
+        text = decode(bytes(out))
         if proc.returncode != 0:
-            detail = " ".join(decode(err[:2000]).split()) or " ".join(text[:300].split())
+            detail = " ".join(decode(bytes(err[:2000])).split()) or " ".join(text[:300].split())
             reason = f"{argv[0]} failed (exit status {proc.returncode})"
             return Result(
                 text=text,
