@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from rempart import i18n
 from rempart.core.errors import UsageError
 from rempart.core.survey import Answer, Answers, QuestionType
 from rempart.survey.answers_file import (
@@ -116,6 +117,7 @@ def test_the_export_reads_back_unchanged(tmp_path: Path) -> None:
     ],
 )
 def test_a_wrong_field_is_named(line: str, message: str) -> None:
+    i18n.set_language("en")  # the messages are checked in English (conftest resets to fr)
     with pytest.raises(UsageError) as caught:
         parse_answers(line + "\n", NOW)
     assert str(caught.value).startswith(message)

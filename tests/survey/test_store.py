@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from rempart import i18n
 from rempart.core.errors import StoreError
 from rempart.core.survey import Answer, Answers
 from rempart.survey import load_stored_answers, org_findings
@@ -84,5 +85,6 @@ def test_a_file_from_a_newer_rempart_is_refused() -> None:
     save_answers([Answer("backup.exists", "yes", T0)])
     with sqlite3.connect(db_path()) as conn:
         conn.execute("PRAGMA user_version = 99")
+    i18n.set_language("en")  # the message is checked in English (conftest resets to fr)
     with pytest.raises(StoreError, match="newer"):
         stored_answers()
