@@ -380,6 +380,19 @@ def test_an_interrupted_run_leaves_a_part_that_the_next_run_resumes(
     assert server.asked(KEV)[-1].get("Range") == "bytes=20000-"
 
 
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs Linux's /dev/full")
+def test_a_full_disk_is_reported_at_once_not_retried_as_a_drop(
+    server: FeedServer, tmp_path: Path
+) -> None:
+    server.files[KEV] = kev_json()
+    dest = tmp_path / "kev.json"
+    dest.with_name("kev.json.part").symlink_to("/dev/full")  # every write: ENOSPC
+    with pytest.raises(DownloadError, match=r"Cannot write into .*: No space left on device"):
+        fetch(server.base + "/kev/known_exploited_vulnerabilities.json", dest, max_bytes=10**7)
+    assert len(server.asked(KEV)) == 1
+    assert not dest.exists()
+
+
 def test_a_file_larger_than_its_cap_is_refused_and_removed(
     server: FeedServer, tmp_path: Path
 ) -> None:

@@ -43,7 +43,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any, Literal
+from typing import Any, BinaryIO, Literal
 from urllib.parse import urljoin, urlsplit
 
 from rempart import __version__
@@ -163,7 +163,10 @@ class UpdateReport:
 def feeds_dir() -> Path:
     """``<data dir>/feeds``: downloads in progress and the record of what was fetched."""
     path = data_dir() / "feeds"
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _disk_error(path / "x", exc) from None
     return path
 
 
@@ -344,6 +347,31 @@ def _remove_part(part: Path) -> None:
     part.with_name(part.name + ".json").unlink(missing_ok=True)
 
 
+def _disk_error(path: Path, exc: OSError) -> DownloadError:
+    return DownloadError(
+        _("Cannot write into {path}: {error}.").format(path=path.parent, error=exc.strerror or exc)
+    )
+
+
+@contextmanager
+def _writable(part: Path, append: bool) -> Iterator[BinaryIO]:
+    """``part`` opened for writing; a local failure (full disk, rights) is not a network
+    drop and must not be retried as one."""
+    try:
+        out = part.open("ab") if append else part.open("wb")
+    except OSError as exc:
+        raise _disk_error(part, exc) from None
+    with out:
+        yield out
+
+
+def _write(out: BinaryIO, chunk: bytes, part: Path) -> None:
+    try:
+        out.write(chunk)
+    except OSError as exc:
+        raise _disk_error(part, exc) from None
+
+
 def fetch(
     url: str,
     dest: Path,
@@ -371,7 +399,10 @@ def fetch(
     label = label or dest.name
     part = dest.with_name(dest.name + ".part")
     info_path = part.with_name(part.name + ".json")
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _disk_error(dest, exc) from None
     attempt = 0
     resumed = False
     while True:
@@ -432,7 +463,7 @@ def fetch(
                     new_etag = new_etag or info.get("etag")
                     new_modified = new_modified or info.get("last_modified")
                 done = offset
-                with part.open(mode) as out:
+                with _writable(part, mode == "ab") as out:
                     if progress:
                         progress(label, done, total)
                     while True:
@@ -442,7 +473,7 @@ def fetch(
                         done += len(chunk)
                         if done > max_bytes:
                             raise _too_large(url, max_bytes)
-                        out.write(chunk)
+                        _write(out, chunk, part)
                         if progress:
                             progress(label, done, total)
                 if total is not None and done < total:
