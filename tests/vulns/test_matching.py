@@ -180,6 +180,15 @@ def test_bluekeep_needs_a_known_old_windows() -> None:
     assert seven["CVE-2019-0708"].confidence == "probable"
     assert "Windows 7 Professional" in seven["CVE-2019-0708"].reason.en
     assert "CVE-2019-0708" not in _by_id(rdp, asset=host("Windows 10 Pro 19045"))
+    assert "CVE-2019-0708" in _by_id(rdp, asset=host("Windows 5.1"))  # XP
+    server_2008 = _by_id(rdp, asset=host("Windows Server 2008 R2 Standard 7601 Service Pack 1"))
+    assert {"CVE-2019-0708", "CVE-2019-1181", "CVE-2019-1182"} <= set(server_2008)
+    # the lab's PCs: a supported Windows 11 has none of the OS-level flaws
+    lab = host("Windows 11 Pro 26200")
+    assert set(_by_id(rdp, asset=lab)) == set()
+    assert set(_by_id(lab.services[1], asset=lab)) == MS17_010  # SMBv1 alone decides
+    ghost = host("Windows 10 Pro 18363")
+    assert "CVE-2020-0796" in _by_id(ghost.services[1], asset=ghost)  # 1909: SMBGhost
     assert match_service(rdp, asset=host(None)) == ()
     assert match_service(rdp) == ()
 
