@@ -19,6 +19,7 @@ from rempart.vulns.importing import import_path
 from rempart.vulns.matching import (
     VulnMatch,
     VulnMatcher,
+    default_matcher,
     match_service,
     priority_key,
     version_key,
@@ -323,3 +324,17 @@ def test_knowledge_base_keeps_curated_reasons_on_the_demo_nas(tmp_path: Path) ->
         found = _by_id(nas, kb=kb)
         assert found["CVE-2021-28799"].reason_code == "inferred"
         assert found["CVE-2021-28799"].ransomware
+
+
+def test_default_matcher_uses_the_imported_store_when_there_is_one() -> None:
+    _, ssh = _demo("127.42.0.30", 22)
+    bare = default_matcher()  # nothing imported: the curated base alone
+    assert bare.kb is None
+    assert {m.cve_id for m in bare.match(ssh)} == OPENSSH_74
+    import_path(shared_data("kev-2025-08-25.json"))
+    fed = default_matcher()
+    try:
+        assert fed.kb is not None
+        assert {m.cve_id for m in fed.match(ssh)} == OPENSSH_74
+    finally:
+        fed.close()

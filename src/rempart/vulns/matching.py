@@ -29,6 +29,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from pathlib import Path
 from typing import Any, Literal
 
 from rempart.core.model import Asset, Service
@@ -618,6 +619,11 @@ class VulnMatcher:
         self.kb = kb
         self._cache: dict[_Facts, tuple[VulnMatch, ...]] = {}
 
+    def close(self) -> None:
+        """Close the knowledge base, if any (the curated base needs nothing)."""
+        if self.kb is not None:
+            self.kb.close()
+
     def match(self, service: Service, asset: Asset | None = None) -> tuple[VulnMatch, ...]:
         facts = _facts(service, asset, self.curated)
         cached = self._cache.get(facts)
@@ -629,6 +635,18 @@ class VulnMatcher:
         return cached
 
 
+def default_matcher(path: Path | None = None) -> VulnMatcher:
+    """The matcher an audit uses: the curated base plus the knowledge store imported by
+    ``rempart data update``/``import`` (``path``: default, the data dir), if any.
+
+    Raises :class:`~rempart.core.errors.DataError` when the store exists but cannot be read
+    (its message says to import again).
+    """
+    from rempart.vulns.store import KnowledgeBase
+
+    return VulnMatcher(kb=KnowledgeBase.open(path))
+
+
 __all__ = [
     "CONFIRMED",
     "EPSS_LIKELY",
@@ -637,6 +655,7 @@ __all__ = [
     "Identity",
     "VulnMatch",
     "VulnMatcher",
+    "default_matcher",
     "identities",
     "in_range",
     "match_service",
