@@ -286,3 +286,20 @@ def test_office_macro_policy_wins_over_user_choice() -> None:
     assert win.parse_registry(text)["office_macros_enabled"] is False
     no_office = '{"fDenyTSConnections":1,"OfficeInstalled":false,"Office":[]}'
     assert win.parse_registry(no_office)["office_macros_enabled"] is None
+
+
+def test_bare_member_names_from_the_adsi_fallback_still_match_the_user() -> None:
+    text = (
+        '{"User":"PC-ACCUEIL\\\\accueil","Elevated":false,'
+        '"Members":[{"Name":"Administrateur","ObjectClass":"","SID":""},'
+        '{"Name":"accueil","ObjectClass":"","SID":""}]}'
+    )
+    assert win.parse_admins(text)["user_is_admin"] is True
+    other = text.replace('"accueil","ObjectClass"', '"prestataire","ObjectClass"')
+    assert win.parse_admins(other)["user_is_admin"] is False
+
+
+def test_admins_script_falls_back_to_adsi_by_sid() -> None:
+    script = win.SCRIPTS["admins"]
+    assert "Get-LocalGroupMember -SID 'S-1-5-32-544'" in script
+    assert "catch" in script and "[ADSI]" in script and "S-1-5-32-544" in script

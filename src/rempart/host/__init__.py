@@ -9,10 +9,14 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from rempart.checks.base import CheckContext, run_host_checks
+from rempart.core.errors import UsageError
 from rempart.core.host import HostFacts
 from rempart.core.model import Finding
 from rempart.host.export import HostImportError, export_host, import_host
@@ -113,13 +117,78 @@ def unknown_notes(facts: HostFacts) -> tuple[str, ...]:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class HostAudit:
+    """What ``rempart audit`` needs from this part: the computers' facts, their findings
+    (sorted most severe first) and the notes listing what could not be checked."""
+
+    hosts: tuple[HostFacts, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+def audit_hosts(
+    *,
+    collect: bool = True,
+    imports: Sequence[str | os.PathLike[str]] = (),
+    export: str | os.PathLike[str] | None = None,
+    now: datetime | None = None,
+    runner: Runner | None = None,
+) -> HostAudit:
+    """One call for ``rempart audit --host/--no-host --export FILE --import FILE...``.
+
+    Collects this computer's facts (``collect``), writes them to ``export`` if given,
+    reads every ``imports`` file (all files are read before anything is judged, so that a
+    malformed one stops the audit before any work: :class:`HostImportError`), then judges
+    each computer. Two files for the same computer name: the most recent collection wins,
+    and a note says so.
+    """
+    if export is not None and not collect:
+        raise UsageError(_("--export needs --host: there are no facts of this computer to export"))
+    now = now or datetime.now(UTC)
+    imported = [import_host(path) for path in imports]
+    hosts: list[HostFacts] = []
+    if collect:
+        local = collect_host_facts(runner, now=now)
+        if export is not None:
+            export_host(local, export)
+        hosts.append(local)
+    hosts += imported
+    notes: list[str] = []
+    by_name: dict[str, HostFacts] = {}
+    epoch = datetime.min.replace(tzinfo=UTC)
+    for facts in hosts:
+        name = (facts.hostname or "localhost").casefold()
+        kept = by_name.get(name)
+        if kept is None:
+            by_name[name] = facts
+            continue
+        newer = max(kept, facts, key=lambda f: f.collected_at or epoch)
+        by_name[name] = newer
+        notes.append(
+            _("{host}: facts given twice; kept those collected at {when}").format(
+                host=facts.hostname or "localhost",
+                when=newer.collected_at.isoformat() if newer.collected_at else "?",
+            )
+        )
+    kept_hosts = tuple(by_name.values())
+    findings = sorted(
+        (f for facts in kept_hosts for f in host_findings(facts, now)), key=lambda f: f.sort_key
+    )
+    for facts in kept_hosts:
+        notes.extend(unknown_notes(facts))
+    return HostAudit(hosts=kept_hosts, findings=tuple(findings), notes=tuple(notes))
+
+
 __all__ = [
+    "HostAudit",
     "HostFacts",
     "HostImportError",
     "RecordedRunner",
     "Result",
     "Runner",
     "SystemRunner",
+    "audit_hosts",
     "collect_host_facts",
     "current_platform",
     "export_host",

@@ -90,9 +90,16 @@ SCRIPTS: dict[str, str] = {
         "$p = New-Object Security.Principal.WindowsPrincipal($me); "
         "[pscustomobject]@{User=$me.Name; "
         "Elevated=$p.IsInRole([Security.Principal.WindowsBuiltInRole]::Administrator); "
-        "Members=@(Get-LocalGroupMember -SID 'S-1-5-32-544' | ForEach-Object { "
+        "Members=@(try { Get-LocalGroupMember -SID 'S-1-5-32-544' | ForEach-Object { "
         '[pscustomobject]@{Name=$_.Name; ObjectClass="$($_.ObjectClass)"; '
-        'SID="$($_.SID)"} })} | ConvertTo-Json -Depth 4'
+        'SID="$($_.SID)"} } } catch { '
+        # Get-LocalGroupMember fails on orphaned SIDs and some Azure AD members: ask ADSI,
+        # with the group's local name found from its SID (Administrateurs, Administradores).
+        "$g = (New-Object Security.Principal.SecurityIdentifier('S-1-5-32-544'))."
+        "Translate([Security.Principal.NTAccount]).Value.Split('\\')[-1]; "
+        "([ADSI]\"WinNT://./$g,group\").psbase.Invoke('Members') | ForEach-Object { "
+        "[pscustomobject]@{Name=$_.GetType().InvokeMember('Name','GetProperty',$null,$_,$null); "
+        "ObjectClass=''; SID=''} } })} | ConvertTo-Json -Depth 4"
     ),
     "guest": (
         "Get-LocalUser | Where-Object { $_.SID.Value -like '*-501' } "
@@ -319,7 +326,12 @@ def parse_admins(text: str) -> dict[str, Any]:
     if as_bool(obj.get("Elevated")) is True:
         is_admin = True
     elif user:
-        is_admin = user.casefold() in {m.casefold() for m in members}
+        # ADSI gives bare names ("accueil"), Get-LocalGroupMember "PC-ACCUEIL\accueil".
+        short = user.rsplit("\\", 1)[-1].casefold()
+        is_admin = any(
+            m.casefold() == user.casefold() or ("\\" not in m and m.casefold() == short)
+            for m in members
+        )
     else:
         is_admin = Unknown("current user unknown")
     return {
