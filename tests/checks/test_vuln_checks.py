@@ -137,3 +137,27 @@ def test_severities_follow_the_tiers() -> None:
     for check_id, severity in severities.items():
         meta = get_meta(check_id)
         assert meta is not None and meta.severity is severity
+
+
+def test_a_feed_only_cve_with_ransomware_use_is_critical(tmp_path: Path) -> None:
+    db = tmp_path / "vulns.db"
+    import_path(shared_data("nvd", "nvdcve-2.0-sample.json"), db_path=db)
+    import_path(shared_data("kev-2025-08-25.json"), db_path=db)
+    kb = KnowledgeBase.open(db)
+    assert kb is not None
+    gateway = Service(
+        "127.0.0.9",
+        443,
+        name="https",
+        cpe="cpe:2.3:o:citrix:application_delivery_controller_firmware:13.0:*:*:*:*:*:*:*",
+    )
+    with kb:
+        findings = run_checks(
+            (Asset("127.0.0.9", services=(gateway,)),),
+            CheckContext(now=NOW, vulns=VulnMatcher(kb=kb)),
+        )
+    critical = [f for f in findings if f.check_id == "NET-VULN-RANSOMWARE"]
+    assert [f.cves for f in critical] == [("CVE-2019-19781",)]  # not curated: NVD + KEV
+    evidence = {e.label: e.value for e in critical[0].evidence}
+    assert evidence["CVE-2019-19781"].startswith("confirmed (CVSS 9.8)")
+    assert evidence["CVE-2019-19781 fixed in"] == "see the NVD entry"
