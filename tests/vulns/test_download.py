@@ -7,6 +7,7 @@ reaches the real feed hosts: every address points at the loopback server.
 
 from __future__ import annotations
 
+import base64
 import gzip
 import hashlib
 import io
@@ -227,7 +228,11 @@ def _handler(state: FeedServer) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:
             path = self.path
-            state.requests.append((path, dict(self.headers.items())))
+            headers = dict(self.headers.items())
+            if path.startswith("http://"):  # asked as a proxy: the whole address
+                headers["X-Proxied-For"] = path
+                path = "/" + path.split("/", 3)[3]
+            state.requests.append((path, headers))
             if path in state.statuses:
                 self._empty(state.statuses[path])
                 return
@@ -289,6 +294,9 @@ def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[FeedServer]:
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     monkeypatch.setenv("REMPART_FEEDS_BASE_URL", state.base)
+    for name in ("http_proxy", "https_proxy", "all_proxy", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
     monkeypatch.setattr(download, "BACKOFF", 0.0)  # retries at once: the test waits for nothing
     try:
         yield state
@@ -424,9 +432,36 @@ def test_an_http_redirect_is_followed(server: FeedServer, tmp_path: Path) -> Non
     assert dest.read_bytes() == epss_gz()
 
 
-def test_a_non_http_address_is_refused_before_any_connection(tmp_path: Path) -> None:
-    with pytest.raises(DownloadError, match="only http and https"):
-        fetch("file:///etc/passwd", tmp_path / "x", max_bytes=10**6)
+@pytest.mark.parametrize("url", ["file:///etc/passwd", "http://127.0.0.1:99999/kev.json"])
+def test_a_non_http_address_is_refused_before_any_connection(url: str, tmp_path: Path) -> None:
+    with pytest.raises(DownloadError, match="not a valid http or https address"):
+        fetch(url, tmp_path / "x", max_bytes=10**6)
+
+
+def test_the_proxy_of_the_environment_is_used_with_its_credentials(
+    server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server.files[KEV] = kev_json()
+    monkeypatch.setenv("http_proxy", f"http://rempart:s%40cret@127.0.0.1:{server.port}")
+    # The feed's own host is unreachable (port 1): only the proxy can answer.
+    url = "http://127.0.0.9:1/mirror/kev/known_exploited_vulnerabilities.json"
+    fetch(url, tmp_path / "kev.json", max_bytes=10**7)
+    assert (tmp_path / "kev.json").read_bytes() == server.files[KEV]
+    asked = server.asked(KEV)[0]
+    assert asked["X-Proxied-For"] == url
+    assert asked["Proxy-Authorization"] == "Basic " + base64.b64encode(b"rempart:s@cret").decode()
+
+
+def test_no_proxy_bypasses_the_proxy(
+    server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server.files[KEV] = kev_json()
+    monkeypatch.setenv("http_proxy", "http://127.0.0.1:1")  # a proxy that is not there
+    monkeypatch.setenv("no_proxy", "127.0.0.1")
+    fetch(
+        server.base + "/kev/known_exploited_vulnerabilities.json", tmp_path / "k", max_bytes=10**7
+    )
+    assert "X-Proxied-For" not in server.asked(KEV)[0]
 
 
 # --- update: all feeds, incremental, verified ----------------------------------------------

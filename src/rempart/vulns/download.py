@@ -25,6 +25,7 @@ shares the hash check and Recog's safe extraction.
 
 from __future__ import annotations
 
+import base64
 import gzip
 import hashlib
 import http.client
@@ -37,6 +38,7 @@ import sys
 import tarfile
 import tempfile
 import time
+import urllib.request
 import uuid
 import zlib
 from collections.abc import Callable, Iterator, Sequence
@@ -44,7 +46,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO, Literal
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 from rempart import __version__
 from rempart.config import data_dir
@@ -177,6 +179,61 @@ def _host_of(url: str) -> str:
     return urlsplit(url).hostname or url
 
 
+def _proxy_for(url: str) -> str | None:
+    """The proxy for ``url`` from the usual places (``https_proxy``/``http_proxy``/``no_proxy``,
+    and on Windows the system settings), as urllib finds it; None for a direct connection."""
+    parts = urlsplit(url)
+    proxy = urllib.request.getproxies().get(parts.scheme)
+    if not proxy or urllib.request.proxy_bypass(parts.netloc):
+        return None
+    return proxy if "://" in proxy else "http://" + proxy
+
+
+def _connect(url: str, timeout: float) -> tuple[http.client.HTTPConnection, str, dict[str, str]]:
+    """A connection for ``url`` (direct, or through an http proxy: CONNECT for https), the
+    request target, and the headers the proxy needs."""
+    parts = urlsplit(url)
+    try:
+        host, port = parts.hostname or "", parts.port
+        proxy = _proxy_for(url)
+        proxy_parts = urlsplit(proxy) if proxy else None
+        proxy_port = proxy_parts.port if proxy_parts else None
+    except ValueError:
+        raise DownloadError(
+            _("Refused the address {url}: it is not a valid http or https address.").format(url=url)
+        ) from None
+    target = parts.path or "/"
+    if parts.query:
+        target += "?" + parts.query
+    context = ssl.create_default_context()
+    if proxy_parts is None:
+        if parts.scheme == "https":
+            return (
+                http.client.HTTPSConnection(host, port, timeout=timeout, context=context),
+                target,
+                {},
+            )
+        return http.client.HTTPConnection(host, port, timeout=timeout), target, {}
+    if proxy_parts.scheme != "http" or not proxy_parts.hostname:
+        raise DownloadError(
+            _("The proxy {proxy} is not an http:// proxy: Rempart cannot use it.").format(
+                proxy=proxy_parts.hostname or proxy
+            )
+        )
+    auth: dict[str, str] = {}
+    if proxy_parts.username:
+        token = f"{unquote(proxy_parts.username)}:{unquote(proxy_parts.password or '')}"
+        auth["Proxy-Authorization"] = "Basic " + base64.b64encode(token.encode()).decode()
+    if parts.scheme == "https":
+        tunnel = http.client.HTTPSConnection(
+            proxy_parts.hostname, proxy_port or 8080, timeout=timeout, context=context
+        )
+        tunnel.set_tunnel(host, port or 443, headers=auth)
+        return tunnel, target, {}
+    plain = http.client.HTTPConnection(proxy_parts.hostname, proxy_port or 8080, timeout=timeout)
+    return plain, url, auth  # a proxy is asked for the whole address
+
+
 def _open(
     url: str, headers: dict[str, str], timeout: float
 ) -> tuple[http.client.HTTPConnection, http.client.HTTPResponse, str]:
@@ -190,20 +247,13 @@ def _open(
         parts = urlsplit(current)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise DownloadError(
-                _("Refused the address {url}: only http and https are allowed.").format(url=current)
+                _("Refused the address {url}: it is not a valid http or https address.").format(
+                    url=current
+                )
             )
-        conn: http.client.HTTPConnection
-        if parts.scheme == "https":
-            conn = http.client.HTTPSConnection(
-                parts.hostname, parts.port, timeout=timeout, context=ssl.create_default_context()
-            )
-        else:
-            conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
-        target = parts.path or "/"
-        if parts.query:
-            target += "?" + parts.query
+        conn, target, extra = _connect(current, timeout)
         try:
-            conn.request("GET", target, headers={"User-Agent": USER_AGENT, **headers})
+            conn.request("GET", target, headers={"User-Agent": USER_AGENT, **extra, **headers})
             response = conn.getresponse()
         except BaseException:
             conn.close()
