@@ -8,13 +8,12 @@ hang (a test that waits forever), it is not a timing assertion.
 
 from __future__ import annotations
 
-import fcntl
 import os
 import re
 import select
 import subprocess
 import sys
-import termios
+import time
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07|\r")
 HANG_GUARD = 60.0  # seconds: a hang fails the test instead of blocking the run
@@ -23,6 +22,9 @@ RUNNER = "import rempart.cli.survey; from rempart.cli.main import run; run()"
 
 
 def _controlling_tty() -> None:
+    import fcntl  # POSIX only: imported here so that Windows can skip the tests
+    import termios
+
     fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
 
@@ -62,8 +64,6 @@ class Terminal:
 
     def expect(self, text: str, *, regex: bool = False) -> str:
         """Wait until ``text`` appears after the previous match; return what came before."""
-        import time
-
         pattern = re.compile(text if regex else re.escape(text))
         deadline = time.monotonic() + HANG_GUARD
         while True:

@@ -55,10 +55,7 @@ def is_due(
 
 
 class _Prompt(Prompt):
-    illegal_choice_message = "[prompt.invalid.choice]…"
-
-    def check_choice(self, value: str) -> bool:
-        return super().check_choice(value.strip().lower())
+    """Rich's prompt, case-insensitive, with its complaint in the user's language."""
 
     def process_response(self, value: str) -> str:
         value = value.strip().lower()
@@ -71,7 +68,7 @@ class _Prompt(Prompt):
 
 
 class _NumberPrompt(IntPrompt):
-    validate_error_message = "[prompt.invalid]…"
+    """A whole number within the question's range, the complaint in the user's language."""
 
     def __init__(self, *args: object, low: int, high: int, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
