@@ -145,6 +145,10 @@ def test_a_dsm_release_without_update_is_before_its_updates() -> None:
         ("Samba 4.13.13-Debian", "4.13.13", "Debian"),
         ("5.7.33-0ubuntu0.18.04.1", "5.7.33", "0ubuntu0.18.04.1"),
         ("10.3.39-MariaDB-0+deb10u2", "10.3.39", "MariaDB-0+deb10u2"),
+        ("5.7.33-log", "5.7.33", "log"),
+        ("2.4.38-3+b1", "2.4.38", "3+b1"),
+        ("1.2.3+deb10u1", "1.2.3", "deb10u1"),
+        ("7.1.1-42962 Update 6-1ubuntu2", "7.1.1-42962 Update 6", "1ubuntu2"),
         (
             "Apache/2.4.58 (Win64) OpenSSL/3.1.3 PHP/8.2.12",
             "2.4.58",
@@ -301,6 +305,8 @@ def generic(draw: st.DrawFn) -> str:
                 ),
             )
         )
+        if sep == " " and token not in {"alpha", "beta", "rc", "pre", "dev", "final", "ga"}:
+            sep = "."  # after a space, only a word that continues a version (split_distribution)
         parts.append(sep + token)
     prefix = draw(st.sampled_from(["", "", "v", "V"]))
     return prefix + "".join(parts)
@@ -489,3 +495,19 @@ def test_any_text_parses_or_raises_version_error_only(text: str) -> None:
     assert version == parse_version(text)
     assert compare(text, text) == 0
     split_distribution(text)
+
+
+@given(any_version, st.sampled_from(["", " Debian-2+deb12u3", "-1ubuntu2.4", " (Unix) PHP/8.2"]))
+def test_the_upstream_part_is_a_version_with_no_suffix_left(v: str, suffix: str) -> None:
+    upstream, _suffix = split_distribution(v + suffix)
+    assert split_distribution(upstream) == (upstream, None)
+    assert compare(upstream, v) == 0
+    assert compare(v + suffix, v) == 0
+
+
+@settings(max_examples=200)
+@given(st.text(max_size=700))
+def test_split_distribution_never_raises_and_never_grows_the_text(text: str) -> None:
+    upstream, suffix = split_distribution(text)
+    assert len(upstream) <= len(text)
+    assert suffix is None or len(suffix) <= len(text)

@@ -169,7 +169,7 @@ class Version:
 # OpenSSL/3.1.3"), except the words that continue a version: QTS "build 20210428", DSM "Update
 # 6", a pre-release ("1.0 beta 2"), an OpenSSH CPE update written apart ("7.4 p1").
 _CONTINUATION = re.compile(
-    r"(?i)^(build|update|rc|beta|alpha|pre|preview|dev|final|ga|release|p)[_:-]?[0-9]*$"
+    r"(?i)^(build|update|rc|beta|alpha|pre|preview|dev|final|ga|release|p)(?![a-z])"
 )
 _BOUNDARY = re.compile(r"\s+|(?=\()")
 _PARENS = re.compile(r"^\(([^()]*)\)$")
@@ -179,12 +179,11 @@ _WORD_END = re.compile(r"[\s(]")
 # (Debian policy 5.6.12 "Version": https://www.debian.org/doc/debian-policy/ch-controlfields.html).
 _DISTRO_MARK = re.compile(
     r"(?i)(debian|ubuntu|raspbian|deb\d|bpo\d|[._-]el\d|\bel\d|\.fc\d|fips|freebsd|netbsd"
-    r"|centos|rhel|suse|sles|alpine|\.amzn|mga\d|\+b\d|build\d*ubuntu|\d+ubuntu)"
+    r"|centos|rhel|suse|sles|alpine|\.amzn|mga\d|\+b\d|\d*ubuntu|mariadb|-log$)"
 )
 _SPLIT_LIMIT = 4 * MAX_LENGTH
 _PLAIN = re.compile(r"[0-9]{1,20}(?:\.[0-9]{1,20}){0,5}", re.ASCII)  # under MAX_LENGTH
 _SPACES = re.compile(r"\s+")
-_REVISION_SEP = re.compile(r"[-+~]")
 _DIGIT = re.compile(r"[0-9]")
 _TOKENS = re.compile(r"[0-9]+|[a-z]+")
 _DIGIT_RUN = re.compile(r"[0-9]+")
@@ -221,8 +220,9 @@ def split_distribution(text: str) -> tuple[str, str | None]:
             continue
         rest = s[boundary.end() :]
         word = _WORD_END.split(rest, maxsplit=1)[0]
-        if _CONTINUATION.match(word):
-            after_word = not word[-1:].isdigit()
+        continuation = _CONTINUATION.match(word)
+        if continuation:
+            after_word = continuation.end() == len(word)
             continue
         if after_word and word[:1].isdigit():
             after_word = False
@@ -232,15 +232,19 @@ def split_distribution(text: str) -> tuple[str, str | None]:
         suffix = (paren.group(1).strip() if paren else tail) or None
         s = s[: boundary.start()]
         break
-    # A packager's revision after -, + or ~ holding a distribution marker.
-    for sep in _REVISION_SEP.finditer(s):
-        rest = s[sep.end() :]
-        if sep.start() > 0 and _DISTRO_MARK.search(s[sep.start() :]):
-            upstream = s[: sep.start()]
-            if _DIGIT.search(upstream):
-                suffix = rest if suffix is None else f"{rest} {suffix}"
-                s = upstream
-                break
+    # A packager's revision holding a distribution marker: it starts after the last "-"
+    # before the first marker (Debian policy: the revision follows the last hyphen), or after
+    # a "+" or "~" when there is no hyphen ("1.2.3+deb10u1").
+    mark = _DISTRO_MARK.search(s)
+    if mark:
+        head = s[: mark.start() + 1]
+        cut = head.rfind("-")
+        if cut <= 0:
+            cut = max(head.rfind("+"), head.rfind("~"))
+        if cut > 0 and _DIGIT.search(s[:cut]):
+            rest = s[cut + 1 :]
+            suffix = rest if suffix is None else f"{rest} {suffix}"
+            s = s[:cut]
     s = _LEADING_V.sub("", s.strip(), count=1)
     return s, suffix
 
