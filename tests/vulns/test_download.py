@@ -624,9 +624,10 @@ def test_feeds_toml_points_feeds_elsewhere_and_rejects_other_schemes(
     path.write_text('kev = "http://127.0.0.1:9/kev.json"\nretries = 2\n')
     settings = load_feed_settings(path)
     assert settings.kev == "http://127.0.0.1:9/kev.json" and settings.retries == 2
-    path.write_text('kev = "file:///etc/passwd"\n')
-    with pytest.raises(RempartError, match=r"not an http or https address: fix it in .*feeds"):
-        load_feed_settings(path)
+    for wrong in ("file:///etc/passwd", "http://127.0.0.1:http/kev.json", "https://"):
+        path.write_text(f'kev = "{wrong}"\n')
+        with pytest.raises(RempartError, match=r"not an http or https address: fix it in .*feeds"):
+            load_feed_settings(path)
     path.write_text("kev = [")
     with pytest.raises(RempartError, match="not valid TOML"):
         load_feed_settings(path)

@@ -95,7 +95,11 @@ def check_url(url: str, where: str | Path | None = None) -> str:
 
     ``where`` names the place to fix it (a file, or the environment variable)."""
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname) and parts.port != 0
+    except ValueError:  # a port that is not a number, or out of range
+        valid = False
+    if not valid:
         raise ConfigError(
             _("The feed address '{url}' is not an http or https address: fix it in {path}.").format(
                 url=url, path=where or feeds_file()
