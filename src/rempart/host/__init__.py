@@ -9,7 +9,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import platform as pyplatform
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,6 +21,7 @@ from rempart.checks.base import CheckContext, run_host_checks
 from rempart.core.errors import UsageError
 from rempart.core.host import HostFacts
 from rempart.core.model import Finding
+from rempart.host.common import text_field
 from rempart.host.export import HostImportError, export_host, import_host
 from rempart.host.runner import RecordedRunner, Result, Runner, SystemRunner
 from rempart.i18n import _
@@ -40,19 +43,25 @@ def collect_host_facts(
     """The facts of this computer (or of the platform ``runner`` replays)."""
     from rempart.host import linux, macos, windows
 
+    real = runner is None
     runner = runner or SystemRunner()
     now = now or datetime.now(UTC)
     platform = platform or current_platform()
     if platform == "windows":
-        return windows.collect(runner, now)
-    if platform == "macos":
-        return macos.collect(runner, now)
-    if platform == "linux":
-        return linux.collect(runner, now)
-    return HostFacts(
-        collected_at=now,
-        unknown={"os_name": f"no collector for this platform ({sys.platform[:30]})"},
-    )
+        facts = windows.collect(runner, now)
+    elif platform == "macos":
+        facts = macos.collect(runner, now)
+    elif platform == "linux":
+        facts = linux.collect(runner, now)
+    else:
+        facts = HostFacts(
+            collected_at=now,
+            unknown={"os_name": f"no collector for this platform ({sys.platform[:30]})"},
+        )
+    if real and not facts.hostname:
+        # the commands did not say: ask Python (findings need a name to point at)
+        facts = dataclasses.replace(facts, hostname=text_field(pyplatform.node(), 100) or None)
+    return facts
 
 
 def host_findings(facts: HostFacts, now: datetime) -> tuple[Finding, ...]:

@@ -52,7 +52,7 @@ class FactSheet:
     def mark(self, name: str, reason: str) -> None:
         """``name`` is unknown because of ``reason`` (unless it was already learnt)."""
         if name not in self.values:
-            self.unknown[name] = " ".join(reason.split())[:MAX_REASON]
+            self.unknown[name] = text_field(reason, MAX_REASON) or "no reason given"
 
     def apply(self, names: Iterable[str], result: Result, parser: Parser, what: str) -> None:
         """Parse ``result`` into ``names``; any failure marks them unknown with a reason."""
