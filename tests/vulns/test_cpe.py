@@ -5,9 +5,16 @@ from __future__ import annotations
 
 import pytest
 
+from rempart import i18n
 from rempart.core.errors import DataError
 from rempart.vulns.feeds.cpe import Cpe, cpe_match_applies, parse
 from rempart.vulns.store import CpeMatchRow
+
+
+@pytest.fixture(autouse=True)
+def english() -> None:
+    """Messages are asserted in English (the msgids); French is the catalogue's business."""
+    i18n.set_language("en")
 
 
 def test_cpe23_fields_are_split_and_unescaped() -> None:

@@ -7,11 +7,18 @@ from pathlib import Path
 
 import pytest
 
+from rempart import i18n
 from rempart.core.errors import DataError
 from rempart.vulns.importing import import_path
 from rempart.vulns.store import KnowledgeBase
 
 HEADER = "#model_version:v2025.03.14,score_date:2025-08-25T12:55:00Z\ncve,epss,percentile\n"
+
+
+@pytest.fixture(autouse=True)
+def english() -> None:
+    """Messages are asserted in English (the msgids); French is the catalogue's business."""
+    i18n.set_language("en")
 
 
 def _epss(path: Path, rows: list[str], header: str = HEADER) -> Path:

@@ -8,10 +8,17 @@ from pathlib import Path
 
 import pytest
 
+from rempart import i18n
 from rempart.core.errors import DataError
 from rempart.vulns.importing import import_path
 from rempart.vulns.store import KnowledgeBase
 from tests.support import shared_data
+
+
+@pytest.fixture(autouse=True)
+def english() -> None:
+    """Messages are asserted in English (the msgids); French is the catalogue's business."""
+    i18n.set_language("en")
 
 
 def test_kev_snapshot_imports_1404_entries_293_with_known_ransomware_use(tmp_path: Path) -> None:

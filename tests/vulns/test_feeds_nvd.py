@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from rempart import i18n
 from rempart.core.errors import DataError
 from rempart.vulns.feeds.cpe import cpe_match_applies
 from rempart.vulns.importing import import_path
@@ -18,6 +19,12 @@ from rempart.vulns.store import KnowledgeBase
 from tests.support import shared_data
 
 RECORDS = ("nvd", "records")
+
+
+@pytest.fixture(autouse=True)
+def english() -> None:
+    """Messages are asserted in English (the msgids); French is the catalogue's business."""
+    i18n.set_language("en")
 
 
 def _records() -> list[Path]:

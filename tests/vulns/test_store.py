@@ -8,15 +8,23 @@ from pathlib import Path
 
 import pytest
 
-from rempart import config
+from rempart import config, i18n
 from rempart.core.errors import DataError
 from rempart.vulns.importing import import_path
 from rempart.vulns.store import FILENAME, KnowledgeBase, KnowledgeWriter
 from tests.support import shared_data
 
 
+@pytest.fixture(autouse=True)
+def english() -> None:
+    """Messages are asserted in English (the msgids); French is the catalogue's business."""
+    i18n.set_language("en")
+
+
 def _leftovers() -> list[str]:
-    return sorted(p.name for p in config.data_dir().iterdir() if p.name != FILENAME)
+    """Files beside the store other than itself and its (permanent, empty) lock file."""
+    keep = (FILENAME, FILENAME + ".lock")
+    return sorted(p.name for p in config.data_dir().iterdir() if p.name not in keep)
 
 
 def test_nothing_imported_means_no_knowledge() -> None:
@@ -112,3 +120,10 @@ def test_writer_without_commit_changes_nothing() -> None:
     with kb:
         assert kb.stats()["kev"] == 1404
     assert _leftovers() == []
+
+
+def test_second_import_while_one_runs_is_refused_clearly() -> None:
+    with KnowledgeWriter():
+        with pytest.raises(DataError, match="Another import"):
+            import_path(shared_data("kev-2025-08-25.json"))
+    assert import_path(shared_data("kev-2025-08-25.json")).kev == 1404

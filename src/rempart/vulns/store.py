@@ -33,13 +33,14 @@ import contextlib
 import os
 import shutil
 import sqlite3
+import sys
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import IO, Any
 
 from rempart import config
 from rempart.core.errors import DataError
@@ -377,6 +378,7 @@ class KnowledgeWriter:
         self._db: sqlite3.Connection | None = None
         self._fresh = True
         self._known_ids = False
+        self._lock: IO[bytes] | None = None
 
     # -- lifecycle
 
@@ -395,6 +397,7 @@ class KnowledgeWriter:
     def begin(self) -> None:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._take_lock()
             fd, name = tempfile.mkstemp(
                 prefix=f".{self.path.name}-import-", suffix=".tmp", dir=self.path.parent
             )
@@ -426,6 +429,33 @@ class KnowledgeWriter:
                     path=self.path, error=getattr(exc, "strerror", None) or exc
                 )
             ) from exc
+
+    def _take_lock(self) -> None:
+        """One import at a time: two would each copy the old store and the last would win."""
+        lock = open(self.path.with_name(self.path.name + ".lock"), "a+b")
+        try:
+            if sys.platform == "win32":
+                import msvcrt
+
+                msvcrt.locking(lock.fileno(), msvcrt.LK_NBLCK, 1)
+            else:
+                import fcntl
+
+                fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            lock.close()
+            raise DataError(
+                _(
+                    "Another import of vulnerability data is running into {path}; "
+                    "try again when it has finished."
+                ).format(path=self.path)
+            ) from exc
+        self._lock = lock
+
+    def _release_lock(self) -> None:
+        if self._lock is not None:
+            self._lock.close()  # closing releases the lock
+            self._lock = None
 
     @staticmethod
     def _usable(path: Path) -> bool:
@@ -466,6 +496,7 @@ class KnowledgeWriter:
                 os.fsync(handle.fileno())
             os.replace(self._tmp, self.path)
             self._tmp = None
+            self._release_lock()
         except (OSError, sqlite3.Error) as exc:
             self.abort()
             raise DataError(
@@ -484,6 +515,7 @@ class KnowledgeWriter:
                 with contextlib.suppress(OSError):
                     Path(str(self._tmp) + suffix).unlink()
             self._tmp = None
+        self._release_lock()
 
     # -- feeds
 
