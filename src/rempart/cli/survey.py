@@ -23,9 +23,9 @@ from rempart import i18n
 from rempart.cli.main import app, console
 from rempart.core.errors import UsageError
 from rempart.core.model import Finding
-from rempart.core.survey import DONT_KNOW, NO, YES, Answer, Answers, Question, QuestionType
+from rempart.core.survey import Answer, Answers
 from rempart.i18n import _, ngettext
-from rempart.survey import org_findings
+from rempart.survey import answer_label, org_findings
 from rempart.survey.answers_file import read_answers_file, write_answers_file
 from rempart.survey.interactive import run_interactive
 from rempart.survey.loader import Questionnaire, load_questionnaire
@@ -34,18 +34,6 @@ from rempart.survey.store import load_stored_answers, save_answers, stored_answe
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def answer_label(question: Question, value: str | int, lang: str) -> str:
-    """The answer as a person reads it: « Oui », « Chaque jour », « 2 »."""
-    if question.type is QuestionType.YES_NO:
-        labels = {YES: _("Yes"), NO: _("No"), DONT_KNOW: _("I don't know")}
-        return labels.get(str(value), str(value))
-    if question.type is QuestionType.CHOICE:
-        for option in question.options:
-            if option.value == value:
-                return option.label.get(lang)
-    return str(value)
 
 
 def answers_table(questionnaire: Questionnaire, answers: Answers, lang: str) -> Table:
