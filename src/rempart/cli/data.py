@@ -84,7 +84,7 @@ def import_fingerprints(
 
 @data_app.command("status")
 def status() -> None:
-    """Show the fingerprints the audit will use."""
+    """Show the fingerprints and the vulnerability knowledge the audit will use."""
     from rempart.discover.fingerprints import load_fingerprints
 
     try:
