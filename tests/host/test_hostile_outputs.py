@@ -80,3 +80,10 @@ def test_hostile_names_are_bounded_and_printable() -> None:
     (tool,) = facts.remote_tools or ()
     assert tool.name == "TeamViewer" and len(tool.version) <= 60
     assert HostFacts.from_json(facts.to_json()) == facts
+
+
+def test_thousands_of_items_are_cut_to_what_an_export_may_hold() -> None:
+    profiles = json.dumps([{"Name": f"P{i}", "Enabled": 1} for i in range(3000)])
+    facts = win.facts_from_outputs({"firewall": Result(text=profiles)}, NOW)
+    assert facts.firewall is not None and len(facts.firewall) == 500
+    assert HostFacts.from_json(facts.to_json()) == facts

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from rempart.core.host import MAX_REASON, HostFacts, Software
+from rempart.core.host import MAX_ITEMS, MAX_REASON, HostFacts, Software
 from rempart.host.runner import Result
 
 MAX_JSON = 4 * 1024 * 1024
@@ -79,6 +79,9 @@ class FactSheet:
 
     def build(self, **base: Any) -> HostFacts:
         values = {**self.values, **base}
+        for name, value in values.items():
+            if isinstance(value, tuple) and len(value) > MAX_ITEMS:
+                values[name] = value[:MAX_ITEMS]  # what an export may hold (hostile output)
         unknown = {k: v for k, v in self.unknown.items() if values.get(k) is None}
         return HostFacts(**values, unknown=unknown)
 
