@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from rempart.core.host import FirewallProfile, Software, Volume
+from rempart.core.host import FACT_NAMES, FirewallProfile, Software, Volume
 from rempart.host import collect_host_facts, host_findings, unknown_notes
 from rempart.host import windows as win
 from rempart.host.common import ParseError, Unknown
@@ -177,7 +177,7 @@ GARBAGE = [
 @pytest.mark.parametrize("garbage", GARBAGE)
 def test_malformed_or_truncated_output_is_unknown_with_a_reason(name: str, garbage: str) -> None:
     facts = win.facts_from_outputs({name: Result(text=garbage)}, NOW)
-    for fact in win._FACTS[name]:
+    for fact in set(win._FACTS[name]) & set(FACT_NAMES):  # "power" feeds screen_lock_seconds
         value = getattr(facts, fact)
         assert value is None or facts.reason(fact) is None  # never both
         if value is None and name not in ("registry", "software", "guest", "wbadmin"):
@@ -190,7 +190,7 @@ def test_truncated_recordings_never_raise(version: str, name: str) -> None:
     text = _text(version, name)
     for cut in (1, len(text) // 3, len(text) // 2, len(text) - 2):
         facts = win.facts_from_outputs({name: Result(text=text[:cut])}, NOW)
-        for fact in win._FACTS[name]:
+        for fact in set(win._FACTS[name]) & set(FACT_NAMES):
             if getattr(facts, fact) is None and name not in ("registry", "wbadmin"):
                 assert facts.reason(fact), (name, fact, cut)
 
@@ -303,3 +303,30 @@ def test_admins_script_falls_back_to_adsi_by_sid() -> None:
     script = win.SCRIPTS["admins"]
     assert "Get-LocalGroupMember -SID 'S-1-5-32-544'" in script
     assert "catch" in script and "[ADSI]" in script and "S-1-5-32-544" in script
+
+
+def test_sleep_with_password_on_wake_counts_as_a_screen_lock() -> None:
+    def power(sleep_ac: int, lock_ac: int) -> Result:
+        template = _text("windows11", "power")
+        text = template.replace("0x00000708", f"0x{sleep_ac:08x}")
+        text = text.replace(
+            "Current AC Power Setting Index: 0x00000001",
+            f"Current AC Power Setting Index: 0x{lock_ac:08x}",
+        )
+        return Result(text=text)
+
+    no_saver = Result(text='{"fDenyTSConnections":1,"ScreenSaveActive":"0"}')
+    facts = win.facts_from_outputs({"registry": no_saver, "power": power(600, 1)}, NOW)
+    assert facts.screen_lock_seconds == 600  # default Windows: sleep after 10 min, locked
+    facts = win.facts_from_outputs({"registry": no_saver, "power": power(600, 0)}, NOW)
+    assert facts.screen_lock_seconds == 0  # wakes without a password
+    facts = win.facts_from_outputs({"registry": no_saver, "power": power(0, 1)}, NOW)
+    assert facts.screen_lock_seconds == 0  # never sleeps
+    facts = win.facts_from_outputs({"registry": no_saver}, NOW)
+    assert facts.screen_lock_seconds is None
+    assert "sleep settings unknown" in (facts.reason("screen_lock_seconds") or "")
+
+
+def test_powercfg_in_french_reads_the_same() -> None:
+    assert win.parse_power(_text("windows10", "power")) == {"sleep_lock_seconds": 0}
+    assert win.parse_power(_text("windows11", "power")) == {"sleep_lock_seconds": 1800}

@@ -152,6 +152,14 @@ SCRIPTS: dict[str, str] = {
         "-ErrorAction SilentlyContinue | Where-Object { $_.DisplayName } "
         "| Select-Object DisplayName,DisplayVersion,Publisher | ConvertTo-Json"
     ),
+    # Sleep after inactivity (mains power) and whether waking asks for the password: on a
+    # default Windows the session locks when the computer sleeps, screen saver or not.
+    "power": (
+        "$s = powercfg.exe /query SCHEME_CURRENT SUB_SLEEP STANDBYIDLE; "
+        "$l = powercfg.exe /query SCHEME_CURRENT SUB_NONE CONSOLELOCK; "
+        '[pscustomobject]@{Sleep=($s -join "`n"); ConsoleLock=($l -join "`n")} '
+        "| ConvertTo-Json"
+    ),
     "powershell2": (
         "Get-WindowsOptionalFeature -Online -FeatureName MicrosoftWindowsPowerShellV2Root "
         "| Select-Object FeatureName,@{n='State';e={\"$($_.State)\"}} | ConvertTo-Json"
@@ -472,6 +480,30 @@ def parse_software(text: str) -> dict[str, Any]:
     }
 
 
+_HEX = re.compile(r":\s*0x([0-9a-fA-F]{1,8})\s*$", re.MULTILINE)
+
+
+def _current_ac_index(text: str) -> int | None:
+    """``powercfg /query`` prints, in the language of Windows, the range of the setting and
+    then "Current AC Power Setting Index: 0x..." and the DC one: the AC value is the
+    next-to-last hexadecimal value."""
+    values = _HEX.findall(text)
+    return int(values[-2], 16) if len(values) >= 2 else None
+
+
+def parse_power(text: str) -> dict[str, Any]:
+    obj = one_object(text)
+    sleep = _current_ac_index(str(obj.get("Sleep") or "")[:20000])
+    lock = _current_ac_index(str(obj.get("ConsoleLock") or "")[:20000])
+    if sleep is None:
+        raise ParseError("no sleep setting in the powercfg output")
+    if lock == 0 or sleep == 0:
+        return {"sleep_lock_seconds": 0}  # never sleeps, or wakes without a password
+    if lock is None:
+        raise ParseError("no password-on-wake setting in the powercfg output")
+    return {"sleep_lock_seconds": sleep}
+
+
 def parse_powershell2(text: str) -> dict[str, Any]:
     state = text_field(one_object(text).get("State")).casefold()
     if state in ("enabled", "enablepending"):
@@ -555,6 +587,7 @@ _FACTS: dict[str, tuple[str, ...]] = {
     ),
     "netbios": ("netbios_enabled",),
     "software": ("remote_tools", "backup_software"),
+    "power": ("sleep_lock_seconds",),
     "powershell2": ("powershell2",),
     "shadows": ("shadow_copies",),
     "wbadmin": ("last_backup",),
@@ -575,6 +608,7 @@ PARSERS = {
     "registry": parse_registry,
     "netbios": parse_netbios,
     "software": parse_software,
+    "power": parse_power,
     "powershell2": parse_powershell2,
     "shadows": parse_shadows,
     "wbadmin": parse_wbadmin,
@@ -593,7 +627,23 @@ def facts_from_outputs(
         names = _FACTS[name] + (("hostname",) if name == "os" else ())
         sheet.apply(names, result, parser, name)
     sheet.unknown.pop("hostname", None)
+    _combine_locks(sheet)
     return sheet.build(platform="windows", collected_at=collected_at)
+
+
+def _combine_locks(sheet: FactSheet) -> None:
+    """The screen locks at the earlier of the screen saver's lock and the sleep's lock."""
+    saver = sheet.values.get("screen_lock_seconds")
+    sleep = sheet.values.pop("sleep_lock_seconds", None)
+    reason = sheet.unknown.pop("sleep_lock_seconds", None)
+    if saver is None:
+        return
+    locks = [v for v in (saver, sleep) if v]
+    if locks:
+        sheet.set("screen_lock_seconds", min(locks))
+    elif sleep is None:  # no screen saver lock, and the sleep settings are unknown
+        sheet.values.pop("screen_lock_seconds")
+        sheet.mark("screen_lock_seconds", f"sleep settings unknown ({reason or 'power'})")
 
 
 def collect(runner: Runner, now: datetime | None = None) -> HostFacts:
