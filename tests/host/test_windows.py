@@ -43,7 +43,7 @@ def test_windows10_french_reception_pc_is_read_completely(win10) -> None:
         "19045.4291",
     )
     assert win10.last_update == date(2024, 4, 10)  # the newest date, null dates skipped
-    assert win10.pending_updates == 3
+    assert win10.pending_updates == 2
     assert win10.firewall == (
         FirewallProfile("Domain", True),
         FirewallProfile("Private", True),
@@ -330,3 +330,9 @@ def test_sleep_with_password_on_wake_counts_as_a_screen_lock() -> None:
 def test_powercfg_in_french_reads_the_same() -> None:
     assert win.parse_power(_text("windows10", "power")) == {"sleep_lock_seconds": 0}
     assert win.parse_power(_text("windows11", "power")) == {"sleep_lock_seconds": 1800}
+
+
+def test_pending_updates_leave_antivirus_definitions_out() -> None:
+    script = win.SCRIPTS["pending"]
+    assert "e0789628-ce08-4437-be74-2495b842f43b" in script  # Definition Updates category
+    assert "IsInstalled=0 and IsHidden=0" in script

@@ -61,8 +61,12 @@ SCRIPTS: dict[str, str] = {
     "pending": (
         "$s = (New-Object -ComObject Microsoft.Update.Session).CreateUpdateSearcher(); "
         "$r = $s.Search('IsInstalled=0 and IsHidden=0 and Type=''Software'''); "
-        "[pscustomobject]@{Count=$r.Updates.Count; "
-        "Titles=@($r.Updates | Select-Object -First 50 -ExpandProperty Title)} | ConvertTo-Json"
+        # Antivirus definition updates (category GUID, the same in every language) arrive
+        # several times a day: they are HOST-AV-SIGNATURES-OLD's business, not pending updates.
+        "$u = @($r.Updates | Where-Object { -not ($_.Categories | Where-Object { "
+        "$_.CategoryID -eq 'e0789628-ce08-4437-be74-2495b842f43b' }) }); "
+        "[pscustomobject]@{Count=$u.Count; "
+        "Titles=@($u | Select-Object -First 50 -ExpandProperty Title)} | ConvertTo-Json"
     ),
     "firewall": "Get-NetFirewallProfile | Select-Object Name,Enabled | ConvertTo-Json",
     "defender": (
