@@ -98,6 +98,7 @@ def _good() -> dict:
         (lambda d: d.update(collected_at=12), "'collected_at'"),
         (lambda d: d.update(firewall={"name": "Public"}), "'firewall'"),
         (lambda d: d.update(firewall=[{"name": "Public"}]), "'firewall': item 0"),
+        (lambda d: d.update(firewall=[{"enabled": True}]), "missing 'name'"),
         (lambda d: d.update(volumes=[{"mount": "C:", "encrypted": "no"}]), "'encrypted'"),
         (lambda d: d.update(local_admins=["a", 3]), "'local_admins': item 1"),
         (lambda d: d.update(hostname="x" * 1000), "'hostname'"),

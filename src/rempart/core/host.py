@@ -238,13 +238,14 @@ def _items(reader: Callable[[Any], T]) -> Callable[[Any], tuple[T, ...]]:
 
 
 def _record(
-    cls: type[T], spec: dict[str, Callable[[Any], Any]], required: str
+    cls: type[T], spec: dict[str, Callable[[Any], Any]], required: tuple[str, ...]
 ) -> Callable[[Any], T]:
     def read(value: Any) -> T:
         if not isinstance(value, dict):
             raise TypeError(f"expected an object, got {type(value).__name__}")
-        if required not in value:
-            raise ValueError(f"missing {required!r}")
+        for key in required:
+            if value.get(key) is None:
+                raise ValueError(f"missing {key!r}")
         args = {}
         for key, reader in spec.items():
             if key in value and value[key] is not None:
@@ -277,9 +278,11 @@ def _clean(text: str) -> str:
     return _CONTROL.sub(" ", text).strip()
 
 
-_firewall = _record(FirewallProfile, {"name": _text, "enabled": _bool}, "enabled")
-_volume = _record(Volume, {"mount": _text, "encrypted": _bool, "method": _text}, "encrypted")
-_software = _record(Software, {"name": _text, "version": _text, "enabled": _bool}, "name")
+_firewall = _record(FirewallProfile, {"name": _text, "enabled": _bool}, ("name", "enabled"))
+_volume = _record(
+    Volume, {"mount": _text, "encrypted": _bool, "method": _text}, ("mount", "encrypted")
+)
+_software = _record(Software, {"name": _text, "version": _text, "enabled": _bool}, ("name",))
 
 _READERS: dict[str, Callable[[Any], Any]] = {
     "platform": _text,
