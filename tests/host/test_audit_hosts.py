@@ -67,3 +67,12 @@ def test_a_malformed_import_stops_before_anything_is_collected(tmp_path) -> None
     with pytest.raises(HostImportError, match="'pending_updates'"):
         audit_hosts(collect=True, imports=[bad], now=NOW, runner=runner)
     assert runner.calls == []
+
+
+def test_every_fact_has_a_label_for_the_report() -> None:
+    from rempart.core.host import FACT_NAMES
+    from rempart.host import fact_labels
+
+    labels = fact_labels()
+    assert set(FACT_NAMES) <= set(labels)
+    assert all(label.strip() for label in labels.values())
