@@ -29,11 +29,15 @@ EXPECTED = {
     ("NET-CLEARTEXT-LOGIN", "127.42.0.1", 80, "tcp"),
     ("NET-DEFAULT-CREDENTIALS", "127.42.0.1", 80, "tcp"),
     ("NET-TELNET", "127.42.0.1", 23, "tcp"),
-    # the reception PC
+    # the reception PC, still on Windows 7, SMBv1 on
     ("NET-RDP-EXPOSED", "127.42.0.10", 3389, "tcp"),
     ("NET-RDP-NO-NLA", "127.42.0.10", 3389, "tcp"),
     ("NET-SMB-V1", "127.42.0.10", 445, "tcp"),
     ("NET-SMB-SIGNING-OFF", "127.42.0.10", 445, "tcp"),
+    ("NET-EOL-VERSION", "127.42.0.10", 445, "tcp"),
+    ("NET-VULN-RANSOMWARE", "127.42.0.10", 445, "tcp"),  # MS17-010 (WannaCry), probable
+    ("NET-VULN-RANSOMWARE", "127.42.0.10", 3389, "tcp"),  # BlueKeep, probable
+    ("NET-VULN-CVE", "127.42.0.10", 3389, "tcp"),  # DejaBlue, probable
     # a chair PC: RDP with NLA, SMB 3 with signing required
     ("NET-RDP-EXPOSED", "127.42.0.11", 3389, "tcp"),
     # the server
@@ -47,6 +51,13 @@ EXPECTED = {
     ("NET-CLEARTEXT-LOGIN", "127.42.0.30", 8080, "tcp"),
     ("NET-FTP-ANONYMOUS", "127.42.0.30", 21, "tcp"),
     ("NET-SSH-WEAK-ALGOS", "127.42.0.30", 22, "tcp"),
+    ("NET-VULN-RANSOMWARE", "127.42.0.30", 8080, "tcp"),  # Qlocker, DeadBolt
+    ("NET-VULN-RANSOMWARE", "127.42.0.30", 443, "tcp"),
+    ("NET-VULN-KEV", "127.42.0.30", 8080, "tcp"),
+    ("NET-VULN-KEV", "127.42.0.30", 443, "tcp"),
+    ("NET-VULN-CVE", "127.42.0.30", 8080, "tcp"),
+    ("NET-VULN-CVE", "127.42.0.30", 443, "tcp"),
+    ("NET-VULN-CVE", "127.42.0.30", 22, "tcp"),  # the old OpenSSH 7.4
     ("NET-TLS-OLD", "127.42.0.30", 443, "tcp"),
     ("NET-TLS-CERT-SELF-SIGNED", "127.42.0.30", 443, "tcp"),
     # the imaging PC
@@ -90,6 +101,10 @@ def test_the_demo_practice_gives_exactly_the_expected_findings(
     expected = expected_for(lab)
     assert got - expected == set(), "unexpected findings"
     assert expected - got == set(), "missing findings"
+    cves = {
+        c for f in audit.findings if f.address in ("127.42.0.10", "127.42.0.30") for c in f.cves
+    }
+    assert {"CVE-2017-0144", "CVE-2019-0708", "CVE-2021-28799", "CVE-2018-15473"} <= cves
     saved = save_and_report(audit, tmp_path / "report", "fr")
     doc = json.loads(saved.findings_json.read_text(encoding="utf-8"))
     assert len(doc["findings"]) == len(EXPECTED)

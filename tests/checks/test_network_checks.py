@@ -185,7 +185,11 @@ CASES = [
 
 
 def test_every_check_has_a_case() -> None:
-    assert {c[0] for c in CASES} == {c.meta.id for c in all_checks()}
+    # Network checks on observations; the vulnerability, host and survey checks have their
+    # own test modules (test_vuln_checks, test_host_checks, test_org_checks).
+    network = {c.meta.id for c in all_checks() if c.meta.id.startswith("NET-")}
+    network -= {c.meta.id for c in all_checks() if c.meta.id.startswith("NET-VULN-")}
+    assert {c[0] for c in CASES} == network
 
 
 @pytest.mark.parametrize(("check_id", "hole", "fine", "unknown"), CASES, ids=[c[0] for c in CASES])

@@ -75,9 +75,7 @@ def smb_connect(address: str, port: int, dialect: int | None = None):  # type: i
     return conn
 
 
-@pytest.mark.parametrize(
-    ("address", "signing_required"), [(ACCUEIL, False), (FAUTEUIL, True), (SERVEUR, False)]
-)
+@pytest.mark.parametrize(("address", "signing_required"), [(FAUTEUIL, True), (SERVEUR, False)])
 def test_smbprotocol_negotiates_smb311_and_sees_the_signing_policy(
     lab: LabState, address: str, signing_required: bool
 ) -> None:
@@ -91,6 +89,19 @@ def test_smbprotocol_negotiates_smb311_and_sees_the_signing_policy(
         assert required is signing_required
         assert conn.preauth_integrity_hash_id == 0x0001  # SHA-512
         assert conn.cipher_id in (0x0001, 0x0002)
+    finally:
+        conn.disconnect()
+
+
+def test_the_windows_7_reception_pc_tops_out_at_smb_2_1_without_required_signing(
+    lab: LabState,
+) -> None:
+    from smbprotocol.connection import Dialects, SecurityMode
+
+    conn = smb_connect(ACCUEIL, lab.port_of(ACCUEIL, 445))
+    try:
+        assert conn.dialect == Dialects.SMB_2_1_0
+        assert not conn.server_security_mode & SecurityMode.SMB2_NEGOTIATE_SIGNING_REQUIRED
     finally:
         conn.disconnect()
 
@@ -127,7 +138,7 @@ def test_reception_pc_accepts_smb1_nt_lm_012_and_others_drop_it(lab: LabState) -
             assert sock.recv(4096) == b""  # connection closed, like Windows without SMB1
 
 
-def test_smb1_null_session_reveals_a_supported_windows(lab: LabState) -> None:
+def test_smb1_null_session_reveals_the_old_windows(lab: LabState) -> None:
     with connect(lab, ACCUEIL, 445) as sock:
         sock.sendall(smb1_negotiate(["NT LM 0.12"]))
         sock.recv(4096)
@@ -139,7 +150,7 @@ def test_smb1_null_session_reveals_a_supported_windows(lab: LabState) -> None:
         sock.sendall(len(message).to_bytes(4, "big") + message)
         answer = sock.recv(4096)
     assert answer[4:9] == b"\xffSMBs" and answer[9:13] == b"\x00\x00\x00\x00"  # STATUS_SUCCESS
-    assert "Windows 11 Pro 26200".encode("utf-16-le") in answer
+    assert "Windows 7 Professional 7601 Service Pack 1".encode("utf-16-le") in answer
 
 
 def test_smb_multi_protocol_negotiate_gets_the_smb2_wildcard(lab: LabState) -> None:

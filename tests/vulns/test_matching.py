@@ -184,10 +184,16 @@ def test_bluekeep_needs_a_known_old_windows() -> None:
     assert "CVE-2019-0708" in _by_id(rdp, asset=host("Windows 5.1"))  # XP
     server_2008 = _by_id(rdp, asset=host("Windows Server 2008 R2 Standard 7601 Service Pack 1"))
     assert {"CVE-2019-0708", "CVE-2019-1181", "CVE-2019-1182"} <= set(server_2008)
-    # the lab's PCs: a supported Windows 11 has none of the OS-level flaws
+    # a supported Windows 11 has none of the OS-level flaws, and its SMBv1 (an optional
+    # feature) shipped with the MS17-010 fix
     lab = host("Windows 11 Pro 26200")
     assert set(_by_id(rdp, asset=lab)) == set()
-    assert set(_by_id(lab.services[1], asset=lab)) == MS17_010  # SMBv1 alone decides
+    assert set(_by_id(lab.services[1], asset=lab)) == set()
+    assert set(_by_id(host("Windows 10 Pro 19045").services[1])) == set()
+    # SMBv1 alone decides when the Windows is unknown or older than the fix
+    assert set(_by_id(host(None).services[1])) == MS17_010
+    old_ten = host("Windows 10 Pro 14393")  # 1607, released before the fix
+    assert set(_by_id(old_ten.services[1], asset=old_ten)) == MS17_010
     ghost = host("Windows 10 Pro 18363")
     assert "CVE-2020-0796" in _by_id(ghost.services[1], asset=ghost)  # 1909: SMBGhost
     assert match_service(rdp, asset=host(None)) == ()

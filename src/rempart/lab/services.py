@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from rempart.lab.fakes import ftp, rdp, smb, ssh, tds, teamviewer, telnet, vnc
 from rempart.lab.fakes.common import Handler
 from rempart.lab.fakes.http import http_handler
-from rempart.lab.fakes.ntlm import WINDOWS_11_25H2, WINDOWS_SERVER_2016
+from rempart.lab.fakes.ntlm import WINDOWS_7_SP1, WINDOWS_11_25H2, WINDOWS_SERVER_2016
 from rempart.lab.fakes.sites import (
     BOX_SERVER,
     HP_SERVER,
@@ -30,8 +30,9 @@ def _guid(name: str) -> uuid.UUID:
 
 
 SMB_PROFILES = {
+    # Windows 7 speaks SMB1, 2.0.2 and 2.1 only.
     "smb-accueil": smb.SmbProfile(
-        "ACCUEIL", ALL_SMB2, True, False, WINDOWS_11_25H2, _guid("accueil")
+        "ACCUEIL", (smb.SMB2_0_2, smb.SMB2_1), True, False, WINDOWS_7_SP1, _guid("accueil")
     ),
     "smb-fauteuil": smb.SmbProfile(
         "FAUTEUIL-1",
@@ -60,7 +61,9 @@ def tcp_fakes() -> dict[str, TcpFake]:
         "http-box": TcpFake(http_handler(box_site, BOX_SERVER)),
         "telnet-box": TcpFake(telnet.handle),
         "rdp-no-nla": TcpFake(
-            rdp.make_handler(False, server_context("ACCUEIL", legacy=False), "ACCUEIL")
+            rdp.make_handler(
+                False, server_context("ACCUEIL", legacy=False), "ACCUEIL", WINDOWS_7_SP1
+            )
         ),
         "rdp-nla": TcpFake(
             rdp.make_handler(True, server_context("FAUTEUIL-1", legacy=False), "FAUTEUIL-1")

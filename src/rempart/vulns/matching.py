@@ -405,8 +405,26 @@ def _match(facts: _Facts, kb: Any, base: CuratedBase) -> tuple[VulnMatch, ...]:
     return tuple(sorted(found.values(), key=priority_key))
 
 
+# Windows releases whose SMBv1 already carries the MS17-010 fix (March 2017): Windows 10
+# from 1703 (build 15063), Windows 11, Windows Server 2019 and later. Source: Microsoft
+# Security Bulletin MS17-010 (affected software list) and the Windows 10 release history.
+_SMB1_FIXED_BUILD = 15063
+_NEWER_WINDOWS = re.compile(r"Windows (?:11|Server 20(?:19|22|25))", re.IGNORECASE)
+_WINDOWS_10_BUILD = re.compile(r"Windows 10\b\D*?(\d{5})", re.IGNORECASE)
+
+
+def smb1_fixed_by_release(windows: str | None) -> bool:
+    """True when the Windows named by SMB shipped after MS17-010 (its SMBv1 is fixed)."""
+    if not windows:
+        return False
+    if _NEWER_WINDOWS.search(windows):
+        return True
+    build = _WINDOWS_10_BUILD.search(windows)
+    return build is not None and int(build.group(1)) >= _SMB1_FIXED_BUILD
+
+
 def _curated_matches(facts: _Facts, base: CuratedBase) -> Iterator[VulnMatch]:
-    if facts.protocol == "smb" and facts.smb1:
+    if facts.protocol == "smb" and facts.smb1 and not smb1_fixed_by_release(facts.windows):
         for cve in base.by_match("smb1"):
             if cve.service == "smb":
                 yield _from_curated(cve, PROBABLE, _SMB1_REASON, "smb1", "SMBv1")

@@ -15,6 +15,7 @@ FLAGS = 0xE2898215  # UNICODE, REQUEST_TARGET, SIGN, NTLM, ALWAYS_SIGN, TARGET_T
 # The practice's PCs run a supported Windows 11 (25H2, serviced until October 2027): the
 # lab's documented weaknesses are configuration ones, not an end-of-life system.
 WINDOWS_11_25H2 = (10, 0, 26200)
+WINDOWS_7_SP1 = (6, 1, 7601)  # still found at many reception desks (imaging software)
 WINDOWS_SERVER_2016 = (10, 0, 14393)  # extended support until January 2027
 
 
@@ -23,6 +24,8 @@ def native_os(windows: tuple[int, int, int]) -> tuple[str, str]:
     major, minor, build = windows
     if windows == WINDOWS_SERVER_2016:
         return f"Windows Server 2016 Standard {build}", "Windows Server 2016 Standard 6.3"
+    if windows == WINDOWS_7_SP1:
+        return "Windows 7 Professional 7601 Service Pack 1", "Windows 7 Professional 6.1"
     if (major, minor) == (10, 0):
         name = "Windows 11 Pro" if build >= 22000 else "Windows 10 Pro"
         return f"{name} {build}", f"{name} 6.3"
