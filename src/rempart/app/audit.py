@@ -161,6 +161,8 @@ def run_audit(
         notes.extend(unknown_notes(facts))
     if answers is not None:
         findings.extend(run_org_checks(answers, ctx))
+    if ctx.vulns is not None:
+        ctx.vulns.close()  # the imported knowledge is an SQLite file: let it go
     findings.sort(key=lambda f: f.sort_key)
     return Audit(
         id=str(uuid.uuid4()),

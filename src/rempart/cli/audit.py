@@ -153,11 +153,13 @@ def audit(
             highlight=False,
         )
         return
-    if not network and not host and not imports:
+    answers = load_stored_answers()
+    if not network and not host and not imports and not len(answers):
         raise UsageError(
             _(
                 "Nothing to audit: give the network with --network (e.g. --network "
-                "192.168.1.0/24), keep --host, or --import a computer's facts."
+                "192.168.1.0/24), keep --host, --import a computer's facts, or answer "
+                "the survey (rempart survey)."
             )
         )
     settings = config.load()
@@ -167,7 +169,6 @@ def audit(
     hosts = [import_host(path) for path in imports or ()]  # a bad file stops us before any scan
     if host:
         hosts.insert(0, collect_host_facts())
-    answers = load_stored_answers()
     options = AuditOptions(try_default_credentials=try_default_credentials, snmp=not no_snmp)
     with progress_bar(err_console, enabled=scope is not None) as bar:
         result = run_audit(scope, options, settings, bar, hosts=hosts, answers=answers)
