@@ -307,6 +307,8 @@ def generic(draw: st.DrawFn) -> str:
         )
         if sep == " " and token not in {"alpha", "beta", "rc", "pre", "dev", "final", "ga"}:
             sep = "."  # after a space, only a word that continues a version (split_distribution)
+        if sep == "" and token.isalpha() and parts[-1][-1:].isalpha():
+            sep = "-"  # two words glued together are one word, not a version part
         parts.append(sep + token)
     prefix = draw(st.sampled_from(["", "", "v", "V"]))
     return prefix + "".join(parts)
