@@ -139,8 +139,8 @@ def audit(
 ) -> None:
     """Audit the practice: the network, this computer, the other computers' exported facts
     and the survey answers; store the audit and write the report."""
-    from rempart.host import collect_host_facts
-    from rempart.host.export import export_host, import_host
+    from rempart.host import collect_host_facts, gather_hosts
+    from rempart.host.export import export_host
     from rempart.survey.store import load_stored_answers
 
     if export is not None:
@@ -166,20 +166,15 @@ def audit(
     scope = build_scope(network, ports, authorized=authorized, large=large) if network else None
     if out is not None:
         prepare_out_dir(out)  # say now, not after the scan, if the report cannot be written
-    hosts = [import_host(path) for path in imports or ()]  # a bad file stops us before any scan
-    if host:
-        hosts.insert(0, collect_host_facts())
+    # Every imported file is read first: a bad one stops us before any scan.
+    hosts, host_notes = gather_hosts(collect=host, imports=imports or ())
     options = AuditOptions(try_default_credentials=try_default_credentials, snmp=not no_snmp)
     with progress_bar(err_console, enabled=scope is not None) as bar:
         result = run_audit(scope, options, settings, bar, hosts=hosts, answers=answers)
+    extra = list(host_notes)
     if not len(answers):
-        result = dataclasses.replace(
-            result,
-            notes=(
-                *result.notes,
-                _("The practice's habits were not surveyed: run 'rempart survey'."),
-            ),
-        )
+        extra.append(_("The practice's habits were not surveyed: run 'rempart survey'."))
+    result = dataclasses.replace(result, notes=(*result.notes, *extra))
     saved = save_and_report(result, out, i18n.current_language())
     print_audit_summary(result, saved)
 

@@ -136,21 +136,20 @@ class HostAudit:
     notes: tuple[str, ...] = ()
 
 
-def audit_hosts(
+def gather_hosts(
     *,
     collect: bool = True,
     imports: Sequence[str | os.PathLike[str]] = (),
     export: str | os.PathLike[str] | None = None,
     now: datetime | None = None,
     runner: Runner | None = None,
-) -> HostAudit:
-    """One call for ``rempart audit --host/--no-host --export FILE --import FILE...``.
+) -> tuple[tuple[HostFacts, ...], tuple[str, ...]]:
+    """The computers of ``rempart audit --host/--no-host --export FILE --import FILE...``.
 
-    Collects this computer's facts (``collect``), writes them to ``export`` if given,
-    reads every ``imports`` file (all files are read before anything is judged, so that a
-    malformed one stops the audit before any work: :class:`HostImportError`), then judges
-    each computer. Two files for the same computer name: the most recent collection wins,
-    and a note says so.
+    Collects this computer's facts (``collect``), writes them to ``export`` if given, and
+    reads every ``imports`` file (all of them before anything else, so that a malformed
+    one stops the audit before any work: :class:`HostImportError`). Two files for the same
+    computer name: the most recent collection wins, and a note (second item) says so.
     """
     if export is not None and not collect:
         raise UsageError(_("--export needs --host: there are no facts of this computer to export"))
@@ -180,10 +179,26 @@ def audit_hosts(
                 when=newer.collected_at.isoformat() if newer.collected_at else "?",
             )
         )
-    kept_hosts = tuple(by_name.values())
+    return tuple(by_name.values()), tuple(notes)
+
+
+def audit_hosts(
+    *,
+    collect: bool = True,
+    imports: Sequence[str | os.PathLike[str]] = (),
+    export: str | os.PathLike[str] | None = None,
+    now: datetime | None = None,
+    runner: Runner | None = None,
+) -> HostAudit:
+    """:func:`gather_hosts`, then each computer judged (findings and what was not checked)."""
+    now = now or datetime.now(UTC)
+    kept_hosts, dup_notes = gather_hosts(
+        collect=collect, imports=imports, export=export, now=now, runner=runner
+    )
     findings = sorted(
         (f for facts in kept_hosts for f in host_findings(facts, now)), key=lambda f: f.sort_key
     )
+    notes = list(dup_notes)
     for facts in kept_hosts:
         notes.extend(unknown_notes(facts))
     return HostAudit(hosts=kept_hosts, findings=tuple(findings), notes=tuple(notes))
@@ -202,6 +217,7 @@ __all__ = [
     "current_platform",
     "export_host",
     "fact_labels",
+    "gather_hosts",
     "host_findings",
     "import_host",
     "unknown_notes",
