@@ -216,6 +216,7 @@ class KnowledgeBase:
     def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
         self._db = connection
         self.path = path
+        self._candidates: dict[tuple[str, str], tuple[CpeMatchRow, ...]] = {}
 
     @classmethod
     def open(cls, path: Path | None = None) -> KnowledgeBase | None:
@@ -266,14 +267,28 @@ class KnowledgeBase:
         self.close()
 
     def candidates(self, vendor: str, product: str) -> list[CpeMatchRow]:
-        """Every match row naming ``vendor:product`` (lower-case, as in CPE names)."""
+        """Every match row naming ``vendor:product`` (lower-case, as in CPE names).
+
+        The last products asked for are kept: an audit asks for the same few products
+        (OpenSSH, Samba, IIS…) on every host.
+        """
+        key = (vendor.lower(), product.lower())
+        cached = self._candidates.get(key)
+        if cached is None:
+            cached = self._load_candidates(*key)
+            if len(self._candidates) >= 256:
+                self._candidates.pop(next(iter(self._candidates)))
+            self._candidates[key] = cached
+        return list(cached)
+
+    def _load_candidates(self, vendor: str, product: str) -> tuple[CpeMatchRow, ...]:
         rows = self._query(
             "SELECT cve_id, criteria, version, version_start_including, version_start_excluding,"
             " version_end_including, version_end_excluding, vulnerable, part, vendor, product,"
             " update_ FROM cpe_match WHERE vendor = ? AND product = ?",
-            (vendor.lower(), product.lower()),
+            (vendor, product),
         )
-        return [
+        return tuple(
             CpeMatchRow(
                 cve_id=r[0],
                 criteria=r[1],
@@ -289,7 +304,7 @@ class KnowledgeBase:
                 update=r[11] or "*",
             )
             for r in rows
-        ]
+        )
 
     def cve(self, cve_id: str) -> CveRow | None:
         rows = self._query(
@@ -481,13 +496,6 @@ class KnowledgeWriter:
         try:
             db.execute("COMMIT")
             db.executescript(_INDEXES)
-            check = db.execute("PRAGMA quick_check(1)").fetchone()
-            if not check or check[0] != "ok":
-                raise DataError(
-                    _("The new vulnerability knowledge failed its check ({error}).").format(
-                        error=check[0] if check else "?"
-                    )
-                )
             db.execute("PRAGMA journal_mode = DELETE")
             db.close()
             self._db = None

@@ -319,6 +319,33 @@ def _matches(
                 yield _match(cve_id, match, bad)
 
 
+_CPE_FIELDS: dict[str, tuple[str, str, str, str, str]] = {}
+_CPE_FIELDS_MAX = 200_000  # criteria repeat across records; the cache stays bounded
+
+
+def _cpe_fields(criteria: str, bad: Callable[[str], DataError]) -> tuple[str, str, str, str, str]:
+    """(part, vendor, product, version, update) of a criteria, quickly for the usual form."""
+    fields: tuple[str, str, str, str, str] | None = None
+    if (
+        criteria.startswith("cpe:2.3:")
+        and "\\" not in criteria
+        and criteria.count(":") == 12
+        and len(criteria) <= 2048
+    ):
+        f = criteria.lower().split(":")
+        if f[2] in ("a", "o", "h", "*") and f[3] and f[4]:
+            fields = (f[2], f[3], f[4], f[5] or "*", f[6] or "*")
+    if fields is None:
+        try:
+            cpe = parse_cpe(criteria)
+        except DataError as exc:
+            raise bad(str(exc).rstrip(".")) from exc
+        fields = (cpe.part, cpe.vendor, cpe.product, cpe.version, cpe.update)
+    if len(_CPE_FIELDS) < _CPE_FIELDS_MAX:
+        _CPE_FIELDS[criteria] = fields
+    return fields
+
+
 def _match(cve_id: str, match: Any, bad: Callable[[str], DataError]) -> MatchTuple:
     if not isinstance(match, dict):
         raise bad(_("a cpeMatch is not an object"))
@@ -328,10 +355,9 @@ def _match(cve_id: str, match: Any, bad: Callable[[str], DataError]) -> MatchTup
     vulnerable = match.get("vulnerable", True)
     if not isinstance(vulnerable, bool):
         raise bad(_("'vulnerable' is not true or false"))
-    try:
-        cpe = parse_cpe(criteria)
-    except DataError as exc:
-        raise bad(str(exc).rstrip(".")) from exc
+    fields = _CPE_FIELDS.get(criteria)
+    if fields is None:
+        fields = _cpe_fields(criteria, bad)
     bounds = [
         match.get("versionStartIncluding"),
         match.get("versionStartExcluding"),
@@ -343,11 +369,7 @@ def _match(cve_id: str, match: Any, bad: Callable[[str], DataError]) -> MatchTup
             raise bad(_("a version bound is not a version"))
     return (
         criteria,
-        cpe.part,
-        cpe.vendor,
-        cpe.product,
-        cpe.version,
-        cpe.update,
+        *fields,
         bounds[0] or None,
         bounds[1] or None,
         bounds[2] or None,
