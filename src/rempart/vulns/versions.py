@@ -15,7 +15,9 @@ end of the version:
 
 - pre-release words (``dev`` < ``alpha`` < ``beta`` < ``rc`` = ``pre``) sort *before* END, so
   ``1.0-rc1`` < ``1.0``;
-- a semver pre-release marker sorts before END, so ``1.0.0-rc.1`` < ``1.0.0``;
+- a semver pre-release takes the rank of its first word when it is one of those
+  (``1.0.0-rc.1`` = ``1.0-rc1``), else a rank of its own before END, so ``1.0.0-x.7`` <
+  ``1.0.0``;
 - END;
 - a group separator (DSM build number) sorts after END and before numbers, so ``7.2`` <
   ``7.2-64551`` < ``7.2.1-69057``;
@@ -72,14 +74,14 @@ Key = tuple[Item, ...]
 # "pre" and "preview" are spellings of "rc". OpenSSL uses "-pre1" (1.1.0-pre1) and
 # "-alpha1"/"-beta1" (3.0.0-alpha1) before the final release:
 # https://www.openssl.org/news/changelog.html
+_SEMVER_NUMERIC_PRE = -1
 _DEV, _ALPHA, _BETA, _RC = 0, 1, 2, 3
 _SEMVER_PRE = 4
 _END = 5
 _GROUP = 6
 _WORD = 7
 _NUM = 8
-_SEMVER_NUM_ID = 9
-_SEMVER_ALNUM_ID = 10
+_SEMVER_ALNUM_ID = 9
 
 _PRE_WORDS = {
     "dev": _DEV,
@@ -92,6 +94,7 @@ _PRE_WORDS = {
 # Words that mean "the release itself" (Maven's ComparableVersion treats "ga", "final" and
 # "release" as the release: https://maven.apache.org/pom.html#version-order-specification).
 _RELEASE_WORDS = frozenset({"final", "ga", "release"})
+_PRE_IDENT = re.compile(r"(?i)^(dev|alpha|beta|rc|pre|preview)([0-9]*)$")
 
 END: Item = (_END, 0, "")
 GROUP: Item = (_GROUP, 0, "")
@@ -377,15 +380,36 @@ def _natural(ident: str) -> str:
 
 
 def _semver_key(m: re.Match[str]) -> list[Item]:
+    """Release numbers, then the pre-release identifiers (semver items 9 and 11).
+
+    A pre-release that starts with a known word (``alpha``, ``beta.2``, ``rc1``) is keyed like
+    the generic scheme keys it, so ``1.0.0-beta.2`` = ``1.0-beta2`` and OpenSSL's
+    ``3.0.0-alpha1`` < ``3.0.0-beta1`` whichever scheme reads them; this orders ``dev`` before
+    ``alpha`` (PEP 440) where pure ASCII would put it after ``beta``. A numeric first
+    identifier sorts before any word (item 11: numeric < alphanumeric), another word after
+    ``rc``. Numeric identifiers compare as numbers and sort before alphanumeric ones.
+    """
     items = _release(m.group("rel"))
     pre = m.group("pre")
     if pre:
-        items.append((_SEMVER_PRE, 0, ""))
-        for ident in pre.split("."):
+        idents = pre.split(".")
+        pre_items: list[Item] = []
+        known = _PRE_IDENT.match(idents[0])
+        if known:
+            pre_items.append((_PRE_WORDS[known.group(1).lower()], 0, ""))
+            if known.group(2):
+                pre_items.append(_num(int(known.group(2))))
+            idents = idents[1:]
+        elif idents[0].isdigit():
+            pre_items.append((_SEMVER_NUMERIC_PRE, 0, ""))
+        else:
+            pre_items.append((_SEMVER_PRE, 0, ""))
+        for ident in idents:
             if ident.isdigit():
-                items.append((_SEMVER_NUM_ID, int(ident), ""))
+                pre_items.append(_num(int(ident)))
             else:
-                items.append((_SEMVER_ALNUM_ID, 0, _natural(ident)))
+                pre_items.append((_SEMVER_ALNUM_ID, 0, _natural(ident)))
+        items += _strip_zero_runs(pre_items)
     # Build metadata (after "+") does not take part in precedence (semver item 10).
     return items
 
