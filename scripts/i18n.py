@@ -96,9 +96,18 @@ def problems() -> list[str]:
     else:
         with MO.open("rb") as fh:
             mo = read_mo(fh)
-        if {m.id: m.string for m in mo if m.id} != {m.id: m.string for m in catalog if m.id}:
+        if _pairs(mo) != _pairs(catalog):
             out.append("rempart.mo is stale (run compile)")
     return out
+
+
+def _pairs(catalog: Catalog) -> dict[object, object]:
+    """msgid → msgstr, plural forms as tuples (the .mo reader gives lists)."""
+
+    def key(value: object) -> object:
+        return tuple(value) if isinstance(value, (list, tuple)) else value
+
+    return {key(m.id): key(m.string) for m in catalog if m.id}
 
 
 def cmd_check() -> int:
