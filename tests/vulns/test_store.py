@@ -127,3 +127,89 @@ def test_second_import_while_one_runs_is_refused_clearly() -> None:
         with pytest.raises(DataError, match="Another import"):
             import_path(shared_data("kev-2025-08-25.json"))
     assert import_path(shared_data("kev-2025-08-25.json")).kev == 1404
+
+
+def test_applicable_gives_the_same_rows_as_checking_every_candidate(tmp_path: Path) -> None:
+    from rempart.vulns.feeds.cpe import cpe_match_applies
+
+    import_path(shared_data("nvd", "nvdcve-2.0-sample.json"))
+    products = [
+        ("openbsd", "openssh"),
+        ("apache", "http_server"),
+        ("qnap", "hybrid_backup_sync"),
+        ("fortinet", "fortios"),
+        ("microsoft", "windows_10"),
+        ("openssl", "openssl"),
+        ("citrix", "netscaler_gateway"),
+    ]
+    versions = [
+        "", "1.0", "2.4.49", "2.4.50", "2.4.48", "7.4", "7.4p1", "8.5p1", "9.2p1", "9.8", "6.0.4",
+        "7.0.11", "7.2.4", "1.0.1i", "0.9.8", "16.0.0418", "3.0.210411", "13.1-49.13", "1607",
+        "10.0.19041", "4.3.6.1446 build 20210428", "5.0.0",
+    ]  # fmt: skip
+    kb = KnowledgeBase.open()
+    assert kb is not None
+    with kb:
+        checked = 0
+        for vendor, product in products:
+            rows = kb.candidates(vendor, product)
+            assert rows, (vendor, product)
+            for version in versions:
+                slow = {r for r in rows if cpe_match_applies(r, version)}
+                fast = set(kb.applicable(vendor, product, version))
+                assert fast == slow, (vendor, product, version)
+                checked += len(slow)
+        assert checked > 50  # the comparison saw real matches, not only empty sets
+
+
+def test_applicable_agrees_on_many_generated_ranges(tmp_path: Path) -> None:
+    import json
+    import random
+
+    from rempart.vulns.feeds.cpe import cpe_match_applies
+
+    rng = random.Random(7)
+
+    def version() -> str:
+        return ".".join(str(rng.randrange(0, 12)) for _ in range(rng.randrange(1, 4)))
+
+    records = []
+    for n in range(300):
+        match: dict[str, object] = {
+            "vulnerable": rng.random() < 0.9,
+            "criteria": "cpe:2.3:a:acme:pacs:*:*:*:*:*:*:*:*",
+        }
+        low, high = sorted((version(), version()), key=lambda v: [int(x) for x in v.split(".")])
+        if rng.random() < 0.5:
+            match["versionStartIncluding" if rng.random() < 0.5 else "versionStartExcluding"] = low
+        match["versionEndExcluding" if rng.random() < 0.6 else "versionEndIncluding"] = high
+        records.append(
+            {
+                "id": f"CVE-2040-{n:04d}",
+                "lastModified": "2040-01-01",
+                "configurations": [{"nodes": [{"cpeMatch": [match]}]}],
+            }
+        )
+    feed = tmp_path / "gen.json"
+    feed.write_text(
+        json.dumps(
+            {
+                "format": "NVD_CVE",
+                "version": "2.0",
+                "vulnerabilities": [{"cve": r} for r in records],
+            }
+        )
+    )
+    import_path(feed)
+    kb = KnowledgeBase.open()
+    assert kb is not None
+    with kb:
+        rows = kb.candidates("acme", "pacs")
+        assert len(rows) == 300
+        total = 0
+        for _ in range(200):
+            v = version()
+            fast = set(kb.applicable("acme", "pacs", v))
+            assert fast == {r for r in rows if cpe_match_applies(r, v)}, v
+            total += len(fast)
+        assert total > 0

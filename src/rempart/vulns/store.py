@@ -29,6 +29,7 @@ Schema (version :data:`SCHEMA_VERSION`)::
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import os
 import shutil
@@ -217,6 +218,7 @@ class KnowledgeBase:
         self._db = connection
         self.path = path
         self._candidates: dict[tuple[str, str], tuple[CpeMatchRow, ...]] = {}
+        self._indexes: dict[tuple[str, str], _ProductIndex] = {}
 
     @classmethod
     def open(cls, path: Path | None = None) -> KnowledgeBase | None:
@@ -280,6 +282,43 @@ class KnowledgeBase:
                 self._candidates.pop(next(iter(self._candidates)))
             self._candidates[key] = cached
         return list(cached)
+
+    def applicable(
+        self, vendor: str, product: str, version: str, *, scheme: str | None = None
+    ) -> list[CpeMatchRow]:
+        """The rows of ``vendor:product`` that say ``version`` is vulnerable.
+
+        The same answer as filtering :meth:`candidates` with ``cpe_match_applies`` (a test
+        holds them equal), faster for products with thousands of rows: range rows whose
+        upper bound is below the version are skipped by bisection when the version and the
+        row's bounds are plain dotted versions (their comparison is then the key order).
+        """
+        from rempart.vulns.feeds.cpe import cpe_match_applies
+        from rempart.vulns.versions import parse_version
+
+        key = (vendor.lower(), product.lower())
+        index = self._indexes.get(key)
+        if index is None:
+            index = _ProductIndex.build(self.candidates(*key))
+            if len(self._indexes) >= 256:
+                self._indexes.pop(next(iter(self._indexes)))
+            self._indexes[key] = index
+        found = [r for r in index.slow if cpe_match_applies(r, version, scheme=scheme)]
+        ranged: list[CpeMatchRow]
+        plain = None
+        if scheme is None and version:
+            try:
+                parsed = parse_version(version)
+                plain = parsed if parsed.scheme in _PLAIN_SCHEMES else None
+            except (ValueError, DataError):
+                plain = None
+        if plain is not None:
+            ranged = index.excl_rows[bisect.bisect_right(index.excl_keys, plain) :]
+            ranged += index.incl_rows[bisect.bisect_left(index.incl_keys, plain) :]
+        else:
+            ranged = index.excl_rows + index.incl_rows
+        found += [r for r in ranged if cpe_match_applies(r, version, scheme=scheme)]
+        return found
 
     def _load_candidates(self, vendor: str, product: str) -> tuple[CpeMatchRow, ...]:
         rows = self._query(
@@ -358,6 +397,66 @@ class KnowledgeBase:
             return self._db.execute(sql, params).fetchall()
         except sqlite3.Error as exc:
             raise _unreadable(self.path, exc) from exc
+
+
+_PLAIN_SCHEMES = ("generic", "semver")
+
+
+@dataclass(frozen=True)
+class _ProductIndex:
+    """One product's rows, split for :meth:`KnowledgeBase.applicable`.
+
+    ``excl``/``incl``: vulnerable rows with one upper bound (excluding/including), no CPE
+    update, and every bound a plain version, sorted by that bound; ``slow``: all the others,
+    always checked one by one.
+    """
+
+    slow: tuple[CpeMatchRow, ...]
+    excl_keys: list[Any]
+    excl_rows: list[CpeMatchRow]
+    incl_keys: list[Any]
+    incl_rows: list[CpeMatchRow]
+
+    @classmethod
+    def build(cls, rows: Sequence[CpeMatchRow]) -> _ProductIndex:
+        from rempart.vulns.versions import parse_version
+
+        slow: list[CpeMatchRow] = []
+        excl: list[tuple[Any, int, CpeMatchRow]] = []
+        incl: list[tuple[Any, int, CpeMatchRow]] = []
+        for n, row in enumerate(rows):
+            end_ex, end_in = row.version_end_excluding, row.version_end_including
+            if not row.vulnerable or row.update not in ("*", "-") or bool(end_ex) == bool(end_in):
+                slow.append(row)
+                continue
+            try:
+                parsed = [
+                    parse_version(b)
+                    for b in (
+                        row.version_start_including,
+                        row.version_start_excluding,
+                        end_ex,
+                        end_in,
+                    )
+                    if b
+                ]
+            except (ValueError, DataError):
+                slow.append(row)
+                continue
+            if any(p.scheme not in _PLAIN_SCHEMES for p in parsed):
+                slow.append(row)
+                continue
+            end = parse_version(end_ex or end_in or "")
+            (excl if end_ex else incl).append((end, n, row))
+        excl.sort(key=lambda item: (item[0], item[1]))
+        incl.sort(key=lambda item: (item[0], item[1]))
+        return cls(
+            tuple(slow),
+            [e[0] for e in excl],
+            [e[2] for e in excl],
+            [e[0] for e in incl],
+            [e[2] for e in incl],
+        )
 
 
 def _schema_version(db: sqlite3.Connection) -> int | None:
