@@ -20,8 +20,12 @@ Schema (version :data:`SCHEMA_VERSION`)::
         cvss_score, cvss_severity, cvss_vector)
     cpe_match(cve_id, criteria, part, vendor, product, version, update_,
               version_start_including, version_start_excluding,
-              version_end_including, version_end_excluding, vulnerable)
+              version_end_including, version_end_excluding, vulnerable, end_rank)
         INDEX (vendor, product), INDEX (cve_id)
+
+``end_rank`` (``major * 1,000,000 + minor`` of the upper bound when it is a plain dotted
+number, else NULL) lets :meth:`KnowledgeBase.applicable` leave out, inside SQLite, the rows
+whose range ends on an older major.minor than the version asked about.
     kev(cve_id PRIMARY KEY, vendor, product, name, date_added, due_date,
         known_ransomware, notes, required_action)
     epss(cve_id PRIMARY KEY, score, percentile, date)
@@ -29,9 +33,9 @@ Schema (version :data:`SCHEMA_VERSION`)::
 
 from __future__ import annotations
 
-import bisect
 import contextlib
 import os
+import re
 import shutil
 import sqlite3
 import sys
@@ -47,7 +51,7 @@ from rempart import config
 from rempart.core.errors import DataError
 from rempart.i18n import _
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 FILENAME = "vulns.db"
 BATCH = 5000
 
@@ -83,7 +87,8 @@ CREATE TABLE IF NOT EXISTS cpe_match (
     version_start_excluding TEXT,
     version_end_including TEXT,
     version_end_excluding TEXT,
-    vulnerable INTEGER NOT NULL
+    vulnerable INTEGER NOT NULL,
+    end_rank INTEGER
 );
 CREATE TABLE IF NOT EXISTS kev (
     cve_id TEXT PRIMARY KEY,
@@ -190,8 +195,24 @@ class FeedState:
 # (criteria, part, vendor, product, version, update, start_including, start_excluding,
 #  end_including, end_excluding, vulnerable)
 MatchTuple = tuple[
-    str, str, str, str, str, str, str | None, str | None, str | None, str | None, int
+    str, str, str, str, str, str, str | None, str | None, str | None, str | None, int, int | None
 ]
+
+_PLAIN = re.compile(r"(\d{1,6})(?:\.(\d{1,6}))?(?:\.\d{1,9}){0,6}")
+
+
+def end_rank(text: str | None) -> int | None:
+    """``major * 1,000,000 + minor`` of a plain dotted number (``2.4.49`` → 2000004), else None.
+
+    Used only to leave out rows that certainly do not apply: a range ending before
+    major.minor of the version cannot hold it, whatever the rest of the version says.
+    """
+    if not text:
+        return None
+    m = _PLAIN.fullmatch(text.strip())
+    if m is None:
+        return None
+    return int(m.group(1)) * 1_000_000 + int(m.group(2) or 0)
 
 
 @dataclass(frozen=True)
@@ -218,7 +239,6 @@ class KnowledgeBase:
         self._db = connection
         self.path = path
         self._candidates: dict[tuple[str, str], tuple[CpeMatchRow, ...]] = {}
-        self._indexes: dict[tuple[str, str], _ProductIndex] = {}
 
     @classmethod
     def open(cls, path: Path | None = None) -> KnowledgeBase | None:
@@ -289,45 +309,27 @@ class KnowledgeBase:
         """The rows of ``vendor:product`` that say ``version`` is vulnerable.
 
         The same answer as filtering :meth:`candidates` with ``cpe_match_applies`` (a test
-        holds them equal), faster for products with thousands of rows: range rows whose
-        upper bound is below the version are skipped by bisection when the version and the
-        row's bounds are plain dotted versions (their comparison is then the key order).
+        holds them equal), faster for products with thousands of rows: when the version is
+        a plain dotted number, rows whose range ends on an older major.minor are left out
+        by SQLite before any row is built.
         """
         from rempart.vulns.feeds.cpe import cpe_match_applies
-        from rempart.vulns.versions import parse_version
 
-        key = (vendor.lower(), product.lower())
-        index = self._indexes.get(key)
-        if index is None:
-            index = _ProductIndex.build(self.candidates(*key))
-            if len(self._indexes) >= 256:
-                self._indexes.pop(next(iter(self._indexes)))
-            self._indexes[key] = index
-        found = [r for r in index.slow if cpe_match_applies(r, version, scheme=scheme)]
-        ranged: list[CpeMatchRow]
-        plain = None
-        if scheme is None and version:
-            try:
-                parsed = parse_version(version)
-                plain = parsed if parsed.scheme in _PLAIN_SCHEMES else None
-            except (ValueError, DataError):
-                plain = None
-        if plain is not None:
-            ranged = index.excl_rows[bisect.bisect_right(index.excl_keys, plain) :]
-            ranged += index.incl_rows[bisect.bisect_left(index.incl_keys, plain) :]
+        rank = end_rank(version) if scheme is None else None
+        if rank is None:
+            rows = self.candidates(vendor, product)
         else:
-            ranged = index.excl_rows + index.incl_rows
-        found += [r for r in ranged if cpe_match_applies(r, version, scheme=scheme)]
-        return found
+            rows = self._rows(
+                _SELECT_ROWS + " AND (end_rank IS NULL OR end_rank >= ?)",
+                (vendor.lower(), product.lower(), rank),
+            )
+        return [r for r in rows if cpe_match_applies(r, version, scheme=scheme)]
 
     def _load_candidates(self, vendor: str, product: str) -> tuple[CpeMatchRow, ...]:
-        rows = self._query(
-            "SELECT cve_id, criteria, version, version_start_including, version_start_excluding,"
-            " version_end_including, version_end_excluding, vulnerable, part, vendor, product,"
-            " update_ FROM cpe_match WHERE vendor = ? AND product = ?",
-            (vendor, product),
-        )
-        return tuple(
+        return tuple(self._rows(_SELECT_ROWS, (vendor, product)))
+
+    def _rows(self, sql: str, params: Sequence[object]) -> list[CpeMatchRow]:
+        return [
             CpeMatchRow(
                 cve_id=r[0],
                 criteria=r[1],
@@ -342,8 +344,8 @@ class KnowledgeBase:
                 product=r[10],
                 update=r[11] or "*",
             )
-            for r in rows
-        )
+            for r in self._query(sql, params)
+        ]
 
     def cve(self, cve_id: str) -> CveRow | None:
         rows = self._query(
@@ -399,64 +401,11 @@ class KnowledgeBase:
             raise _unreadable(self.path, exc) from exc
 
 
-_PLAIN_SCHEMES = ("generic", "semver")
-
-
-@dataclass(frozen=True)
-class _ProductIndex:
-    """One product's rows, split for :meth:`KnowledgeBase.applicable`.
-
-    ``excl``/``incl``: vulnerable rows with one upper bound (excluding/including), no CPE
-    update, and every bound a plain version, sorted by that bound; ``slow``: all the others,
-    always checked one by one.
-    """
-
-    slow: tuple[CpeMatchRow, ...]
-    excl_keys: list[Any]
-    excl_rows: list[CpeMatchRow]
-    incl_keys: list[Any]
-    incl_rows: list[CpeMatchRow]
-
-    @classmethod
-    def build(cls, rows: Sequence[CpeMatchRow]) -> _ProductIndex:
-        from rempart.vulns.versions import parse_version
-
-        slow: list[CpeMatchRow] = []
-        excl: list[tuple[Any, int, CpeMatchRow]] = []
-        incl: list[tuple[Any, int, CpeMatchRow]] = []
-        for n, row in enumerate(rows):
-            end_ex, end_in = row.version_end_excluding, row.version_end_including
-            if not row.vulnerable or row.update not in ("*", "-") or bool(end_ex) == bool(end_in):
-                slow.append(row)
-                continue
-            try:
-                parsed = [
-                    parse_version(b)
-                    for b in (
-                        row.version_start_including,
-                        row.version_start_excluding,
-                        end_ex,
-                        end_in,
-                    )
-                    if b
-                ]
-            except (ValueError, DataError):
-                slow.append(row)
-                continue
-            if any(p.scheme not in _PLAIN_SCHEMES for p in parsed):
-                slow.append(row)
-                continue
-            end = parse_version(end_ex or end_in or "")
-            (excl if end_ex else incl).append((end, n, row))
-        excl.sort(key=lambda item: (item[0], item[1]))
-        incl.sort(key=lambda item: (item[0], item[1]))
-        return cls(
-            tuple(slow),
-            [e[0] for e in excl],
-            [e[2] for e in excl],
-            [e[0] for e in incl],
-            [e[2] for e in incl],
-        )
+_SELECT_ROWS = (
+    "SELECT cve_id, criteria, version, version_start_including, version_start_excluding,"
+    " version_end_including, version_end_excluding, vulnerable, part, vendor, product,"
+    " update_ FROM cpe_match WHERE vendor = ? AND product = ?"
+)
 
 
 def _schema_version(db: sqlite3.Connection) -> int | None:
@@ -712,7 +661,8 @@ class KnowledgeWriter:
         db.executemany(
             "INSERT INTO cpe_match (cve_id, criteria, part, vendor, product, version, update_,"
             " version_start_including, version_start_excluding, version_end_including,"
-            " version_end_excluding, vulnerable) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " version_end_excluding, vulnerable, end_rank)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(r.id, *m) for r in records for m in r.matches],
         )
         self._known_ids = True

@@ -27,7 +27,7 @@ from rempart.core.errors import DataError
 from rempart.i18n import _
 from rempart.vulns.feeds import FeedStream
 from rempart.vulns.feeds.cpe import parse as parse_cpe
-from rempart.vulns.store import CveRecord, MatchTuple
+from rempart.vulns.store import CveRecord, MatchTuple, end_rank
 
 CVE_ID = re.compile(r"^CVE-\d{4}-\d{4,}$")
 MAX_SINGLE = 64 * 1024 * 1024  # a single-record file is a few kB; refuse anything absurd
@@ -319,6 +319,14 @@ def _matches(
                 yield _match(cve_id, match, bad)
 
 
+def _end_rank(end_including: str | None, end_excluding: str | None) -> int | None:
+    ranks = [end_rank(end_including), end_rank(end_excluding)]
+    if (end_including and ranks[0] is None) or (end_excluding and ranks[1] is None):
+        return None  # a bound we cannot rank: never leave the row out
+    known = [r for r in ranks if r is not None]
+    return max(known) if known else None
+
+
 _CPE_FIELDS: dict[str, tuple[str, str, str, str, str]] = {}
 _CPE_FIELDS_MAX = 200_000  # criteria repeat across records; the cache stays bounded
 
@@ -375,4 +383,5 @@ def _match(cve_id: str, match: Any, bad: Callable[[str], DataError]) -> MatchTup
         bounds[2] or None,
         bounds[3] or None,
         1 if vulnerable else 0,
+        _end_rank(bounds[2], bounds[3]),
     )
