@@ -180,9 +180,13 @@ def test_applicable_agrees_on_many_generated_ranges(tmp_path: Path) -> None:
             "criteria": "cpe:2.3:a:acme:pacs:*:*:*:*:*:*:*:*",
         }
         low, high = sorted((version(), version()), key=lambda v: [int(x) for x in v.split(".")])
-        if rng.random() < 0.5:
+        if rng.random() < 0.3:  # an exact version, sometimes with an update
+            update = rng.choice(["*", "*", "-", "p1"])
+            match["criteria"] = f"cpe:2.3:a:acme:pacs:{low}:{update}:*:*:*:*:*:*"
+        elif rng.random() < 0.5:
             match["versionStartIncluding" if rng.random() < 0.5 else "versionStartExcluding"] = low
-        match["versionEndExcluding" if rng.random() < 0.6 else "versionEndIncluding"] = high
+        if match["criteria"].endswith(":pacs:*:*:*:*:*:*:*:*"):
+            match["versionEndExcluding" if rng.random() < 0.6 else "versionEndIncluding"] = high
         records.append(
             {
                 "id": f"CVE-2040-{n:04d}",
@@ -207,8 +211,8 @@ def test_applicable_agrees_on_many_generated_ranges(tmp_path: Path) -> None:
         rows = kb.candidates("acme", "pacs")
         assert len(rows) == 300
         total = 0
-        for _ in range(200):
-            v = version()
+        for n in range(300):
+            v = version() if n % 3 else rng.choice(rows).version  # exact hits too
             fast = set(kb.applicable("acme", "pacs", v))
             assert fast == {r for r in rows if cpe_match_applies(r, v)}, v
             total += len(fast)

@@ -20,12 +20,14 @@ Schema (version :data:`SCHEMA_VERSION`)::
         cvss_score, cvss_severity, cvss_vector)
     cpe_match(cve_id, criteria, part, vendor, product, version, update_,
               version_start_including, version_start_excluding,
-              version_end_including, version_end_excluding, vulnerable, end_rank)
+              version_end_including, version_end_excluding, vulnerable, end_rank, exact_rank)
         INDEX (vendor, product), INDEX (cve_id)
 
 ``end_rank`` (``major * 1,000,000 + minor`` of the upper bound when it is a plain dotted
-number, else NULL) lets :meth:`KnowledgeBase.applicable` leave out, inside SQLite, the rows
-whose range ends on an older major.minor than the version asked about.
+number, else NULL) and ``exact_rank`` (the same of the criteria's own version, for rows
+without a range) let :meth:`KnowledgeBase.applicable` leave out, inside SQLite, the rows
+whose range ends on an older major.minor than the version asked about, or that name
+another major.minor.
     kev(cve_id PRIMARY KEY, vendor, product, name, date_added, due_date,
         known_ransomware, notes, required_action)
     epss(cve_id PRIMARY KEY, score, percentile, date)
@@ -88,7 +90,8 @@ CREATE TABLE IF NOT EXISTS cpe_match (
     version_end_including TEXT,
     version_end_excluding TEXT,
     vulnerable INTEGER NOT NULL,
-    end_rank INTEGER
+    end_rank INTEGER,
+    exact_rank INTEGER
 );
 CREATE TABLE IF NOT EXISTS kev (
     cve_id TEXT PRIMARY KEY,
@@ -195,7 +198,19 @@ class FeedState:
 # (criteria, part, vendor, product, version, update, start_including, start_excluding,
 #  end_including, end_excluding, vulnerable)
 MatchTuple = tuple[
-    str, str, str, str, str, str, str | None, str | None, str | None, str | None, int, int | None
+    str,
+    str,
+    str,
+    str,
+    str,
+    str,
+    str | None,
+    str | None,
+    str | None,
+    str | None,
+    int,
+    int | None,
+    int | None,
 ]
 
 _PLAIN = re.compile(r"(\d{1,6})(?:\.(\d{1,6}))?(?:\.\d{1,9}){0,6}")
@@ -310,8 +325,8 @@ class KnowledgeBase:
 
         The same answer as filtering :meth:`candidates` with ``cpe_match_applies`` (a test
         holds them equal), faster for products with thousands of rows: when the version is
-        a plain dotted number, rows whose range ends on an older major.minor are left out
-        by SQLite before any row is built.
+        a plain dotted number, rows whose range ends on an older major.minor, and exact
+        rows of another major.minor, are left out by SQLite before any row is built.
         """
         from rempart.vulns.feeds.cpe import cpe_match_applies
 
@@ -320,8 +335,10 @@ class KnowledgeBase:
             rows = self.candidates(vendor, product)
         else:
             rows = self._rows(
-                _SELECT_ROWS + " AND (end_rank IS NULL OR end_rank >= ?)",
-                (vendor.lower(), product.lower(), rank),
+                _SELECT_ROWS
+                + " AND ((end_rank IS NULL AND exact_rank IS NULL)"
+                + " OR end_rank >= ? OR exact_rank = ?)",
+                (vendor.lower(), product.lower(), rank, rank),
             )
         return [r for r in rows if cpe_match_applies(r, version, scheme=scheme)]
 
@@ -661,8 +678,8 @@ class KnowledgeWriter:
         db.executemany(
             "INSERT INTO cpe_match (cve_id, criteria, part, vendor, product, version, update_,"
             " version_start_including, version_start_excluding, version_end_including,"
-            " version_end_excluding, vulnerable, end_rank)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " version_end_excluding, vulnerable, end_rank, exact_rank)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(r.id, *m) for r in records for m in r.matches],
         )
         self._known_ids = True

@@ -384,4 +384,5 @@ def _match(cve_id: str, match: Any, bad: Callable[[str], DataError]) -> MatchTup
         bounds[3] or None,
         1 if vulnerable else 0,
         _end_rank(bounds[2], bounds[3]),
+        None if any(bounds) else end_rank(fields[3]),
     )
