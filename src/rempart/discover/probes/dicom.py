@@ -71,9 +71,12 @@ def probe(
     ae.network_timeout = timeout
     ae.connection_timeout = timeout
     seen: list[type[Any]] = []
+    rejection: list[Any] = []  # the A-ASSOCIATE-RJ PDU itself: its reason, without a race
 
     def on_pdu(event: Any) -> None:
         seen.append(type(event.pdu))
+        if isinstance(event.pdu, A_ASSOCIATE_RJ):
+            rejection.append(event.pdu)
 
     assoc = ae.associate(
         address,
@@ -105,11 +108,14 @@ def probe(
             )
         if assoc.is_rejected or A_ASSOCIATE_RJ in seen:
             reason = None
-            if primitive is not None:
+            # The PDU as received is authoritative; the acceptor's primitive may not be
+            # filled yet when associate() returns.
+            source = rejection[0].to_primitive() if rejection else primitive
+            if source is not None:
                 reason = reject_reason(
-                    getattr(primitive, "result_str", None),
-                    getattr(primitive, "source_str", None),
-                    getattr(primitive, "reason_str", None),
+                    getattr(source, "result_str", None),
+                    getattr(source, "source_str", None),
+                    getattr(source, "reason_str", None),
                 )
             return DicomObservation(
                 calling_ae=calling_ae,
