@@ -362,12 +362,13 @@ def load_fingerprints(recog_dir: Path | None = None) -> FingerprintDB:
     if folder is not None and folder.is_dir():
         paths = sorted(p for p in folder.glob("*.xml") if p.is_file())
         if not paths:
-            missing = f"No Recog fingerprint file in {folder}."
+            missing = _("No Recog fingerprint file in {path}.").format(path=folder)
     elif explicit:
-        missing = f"The Recog folder {folder} does not exist."
+        missing = _("The Recog folder {path} does not exist.").format(path=folder)
     else:
-        missing = (
-            "Recog's fingerprints are not imported: run 'rempart data import-fingerprints DIR'."
+        missing = _(
+            "Recog's fingerprints are not imported: run 'rempart data update' or "
+            "'rempart data import-fingerprints DIR'."
         )
     return FingerprintDB(
         own=load_own_rules(),
