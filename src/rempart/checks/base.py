@@ -228,9 +228,10 @@ def _validate(meta: CheckMeta) -> None:
 
 def _bounded(evidence: Evidence) -> Evidence:
     label, value = _clip(evidence.label), _clip(evidence.value)
-    if label == evidence.label and value == evidence.value:
+    value_fr = None if evidence.value_fr is None else _clip(evidence.value_fr)
+    if label == evidence.label and value == evidence.value and value_fr == evidence.value_fr:
         return evidence
-    return replace(evidence, label=label, value=value)
+    return replace(evidence, label=label, value=value, value_fr=value_fr)
 
 
 def _clip(text: str) -> str:

@@ -64,10 +64,19 @@ _RANK = {
 
 @dataclass(frozen=True, slots=True)
 class Evidence:
-    """One fact a finding rests on, as seen on the wire ("dialects offered": "NT LM 0.12")."""
+    """One fact a finding rests on, as seen on the wire ("dialects offered": "NT LM 0.12").
+
+    ``value`` is in English (or language-neutral: a banner, a version); a check whose value
+    is a sentence for a person also gives it in French (``value_fr``).
+    """
 
     label: str
     value: str
+    value_fr: str | None = None
+
+    def value_in(self, lang: str) -> str:
+        """The value in ``lang`` ("fr" or "en"), English when no French was given."""
+        return self.value_fr if lang == "fr" and self.value_fr else self.value
 
 
 @dataclass(frozen=True, slots=True)

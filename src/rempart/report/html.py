@@ -20,6 +20,7 @@ from rempart.report.files import write_text_atomic
 from rempart.report.json import severity_counts
 from rempart.report.text import clip
 from rempart.report.words import (
+    evidence_label,
     evidence_words,
     language,
     report_words,
@@ -70,6 +71,7 @@ def render_html(audit: Audit, lang: str = "fr", generated_at: datetime | None = 
             lang=code,
             w=report_words(),
             ew=evidence_words(),
+            evidence_label=evidence_label,
             audit=audit,
             groups=groups,
             counts=[

@@ -103,7 +103,7 @@ def _finding(finding: Finding, lang: str) -> dict[str, Any]:
         "address": finding.address,
         "port": finding.port,
         "transport": finding.transport,
-        "evidence": [{"label": e.label, "value": e.value} for e in finding.evidence],
+        "evidence": [{"label": e.label, "value": e.value_in(lang)} for e in finding.evidence],
         "cves": list(finding.cves),
     }
     if meta is None:

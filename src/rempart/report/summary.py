@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from rempart.checks import get_meta
 from rempart.core.model import Audit, Severity
 from rempart.report.text import clip
-from rempart.report.words import evidence_words, language, severity_label
+from rempart.report.words import evidence_label, evidence_words, language, severity_label
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,8 +35,8 @@ def summary_rows(audit: Audit, lang: str = "fr") -> list[SummaryRow]:
             meta = get_meta(f.check_id)
             first = ""
             if f.evidence:
-                label, value = f.evidence[0].label, f.evidence[0].value
-                first = f"{ew.get(label, label)}: {ew.get(value, value)}"
+                label, value = f.evidence[0].label, f.evidence[0].value_in(code)
+                first = f"{evidence_label(label, ew)}: {ew.get(value, value)}"
             rows.append(
                 SummaryRow(
                     severity=f.severity,

@@ -7,7 +7,8 @@ template) lets ``scripts/i18n.py extract`` find them.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
 from rempart import i18n
@@ -141,3 +142,21 @@ def evidence_words() -> dict[str, str]:
         "RDP answered the connection request": _("RDP answered the connection request"),
         "Telnet answered": _("Telnet answered"),
     }
+
+
+_CVE_LABEL = re.compile(r"^(CVE-\d{4}-\d{4,7}) (impact|fixed in)$")
+
+
+def evidence_label(label: str, words: Mapping[str, str]) -> str:
+    """An evidence label in the current language: the fixed ones from :func:`evidence_words`,
+    and the per-CVE labels of the vulnerability checks ("CVE-2017-0144 impact")."""
+    if label in words:
+        return words[label]
+    found = _CVE_LABEL.match(label)
+    if found is not None:
+        cve, what = found.groups()
+        text = _("{cve} impact") if what == "impact" else _("{cve} fixed in")
+        return text.format(cve=cve)
+    if label == "other CVEs":
+        return _("other CVEs")
+    return label

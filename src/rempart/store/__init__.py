@@ -165,7 +165,11 @@ class Store:
                     address=f.address,
                     port=f.port,
                     transport=f.transport,
-                    evidence=[{"label": e.label, "value": e.value} for e in f.evidence],
+                    evidence=[
+                        {"label": e.label, "value": e.value}
+                        | ({"value_fr": e.value_fr} if e.value_fr else {})
+                        for e in f.evidence
+                    ],
                     cves=list(f.cves),
                 )
             )
@@ -303,7 +307,7 @@ def _to_audit(row: AuditRow) -> Audit:
             address=f.address,
             port=f.port,
             transport=f.transport,
-            evidence=tuple(Evidence(e["label"], e["value"]) for e in f.evidence),
+            evidence=tuple(Evidence(e["label"], e["value"], e.get("value_fr")) for e in f.evidence),
             cves=tuple(f.cves),
         )
         for f in row.findings

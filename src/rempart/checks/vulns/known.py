@@ -36,6 +36,7 @@ from rempart.checks.base import (
 from rempart.core.model import Asset, Evidence, Service, Severity
 
 MAX_LISTED = 6  # CVEs detailed in the evidence of one finding; the rest are named only
+CONFIDENCE_FR = {"confirmed": "confirmée", "probable": "probable"}
 
 TIER_RANSOMWARE, TIER_KEV, TIER_LIKELY, TIER_OTHER = 0, 1, 2, 3
 
@@ -43,6 +44,9 @@ TIER_RANSOMWARE, TIER_KEV, TIER_LIKELY, TIER_OTHER = 0, 1, 2, 3
 class _Words(Protocol):
     @property
     def en(self) -> str: ...
+
+    @property
+    def fr(self) -> str: ...
 
 
 class _Match(Protocol):
@@ -83,10 +87,17 @@ def _tier_hit(service: Service, ctx: CheckContext, tier: int) -> Hit:
         if m.epss is not None:
             scores.append(f"EPSS {m.epss:.2f}")
         head = m.confidence + (f" ({', '.join(scores)})" if scores else "")
-        evidence.append(Evidence(m.cve_id, f"{head}: {m.reason.en}"))
-        evidence.append(Evidence(f"{m.cve_id} impact", m.explanation.en))
-        fixed = m.fixed_version.en if m.fixed_version is not None else "see the NVD entry"
-        evidence.append(Evidence(f"{m.cve_id} fixed in", fixed))
+        head_fr = CONFIDENCE_FR.get(m.confidence, m.confidence) + head[len(m.confidence) :]
+        evidence.append(Evidence(m.cve_id, f"{head}: {m.reason.en}", f"{head_fr} : {m.reason.fr}"))
+        evidence.append(Evidence(f"{m.cve_id} impact", m.explanation.en, m.explanation.fr))
+        fixed = m.fixed_version
+        evidence.append(
+            Evidence(
+                f"{m.cve_id} fixed in",
+                fixed.en if fixed is not None else "see the NVD entry",
+                fixed.fr if fixed is not None else "voir la fiche du NVD",
+            )
+        )
     rest = [m.cve_id for m in matches[MAX_LISTED:]]
     if rest:
         evidence.append(Evidence("other CVEs", ", ".join(rest)))
