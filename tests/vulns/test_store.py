@@ -217,3 +217,10 @@ def test_applicable_agrees_on_many_generated_ranges(tmp_path: Path) -> None:
             assert fast == {r for r in rows if cpe_match_applies(r, v)}, v
             total += len(fast)
         assert total > 0
+
+
+def test_a_recog_folder_goes_to_the_fingerprint_importer() -> None:
+    report = import_path(shared_data("recog"))
+    assert report.kind == "recog"
+    assert report.recog is not None and report.recog.fingerprints > 1000
+    assert KnowledgeBase.open() is None  # fingerprints are not vulnerability knowledge
