@@ -536,17 +536,15 @@ def _from_curated(
 
 def _kb_matches(facts: _Facts, kb: Any, base: CuratedBase) -> Iterator[VulnMatch]:
     """CVEs the imported NVD feed lists for the product and version seen."""
-    from rempart.vulns.feeds.cpe import cpe_match_applies
-
     for ident in facts.identities:
         if not ident.version:
             continue
         vendor, _, product = ident.key.partition(":")
         # NVD spells QNAP builds as the CPE update "build_20201015"; the comparator knows it.
         version = ident.version + (f" build_{ident.build}" if ident.build else "")
-        for row in kb.candidates(vendor, product):
-            if not cpe_match_applies(row, version):
-                continue
+        # applicable(): the rows whose version or range holds ``version`` (the store leaves
+        # out, in SQL, the ranges that end before it: 1,000 services in under a second).
+        for row in kb.applicable(vendor, product, version):
             cve_id = _row_cve(row)
             if cve_id is None or base.get(cve_id) is not None:
                 continue  # the curated fact (and its own ranges) decides
