@@ -115,7 +115,9 @@ def main() -> int:
 
         if not args.direct and not args.no_audit:
             with tempfile.TemporaryDirectory(prefix="rempart-bench-") as out:
-                audit = measured(rempart("audit", "--no-host", "--network", AUDIT_TARGET, "--out", out))
+                audit = measured(
+                    rempart("audit", "--no-host", "--network", AUDIT_TARGET, "--out", out)
+                )
                 rows.append(
                     (f"rempart audit {AUDIT_TARGET} (default ports)", audit["seconds"],
                      audit["maxrss_kb"], f"exit {audit['rc']}")
