@@ -42,12 +42,12 @@ import shutil
 import sqlite3
 import sys
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from rempart import config
 from rempart.core.errors import DataError
@@ -254,6 +254,8 @@ class KnowledgeBase:
         self._db = connection
         self.path = path
         self._candidates: dict[tuple[str, str], tuple[CpeMatchRow, ...]] = {}
+        # Facts per CVE (cve, kev, epss rows): an audit asks about the same CVEs on many hosts.
+        self._per_cve: dict[tuple[str, str], Any] = {}
 
     @classmethod
     def open(cls, path: Path | None = None) -> KnowledgeBase | None:
@@ -364,7 +366,26 @@ class KnowledgeBase:
             for r in self._query(sql, params)
         ]
 
+    def _remember(self, table: str, cve_id: str, load: Callable[[str], Any]) -> Any:
+        key = (table, cve_id.upper())
+        if key in self._per_cve:
+            return self._per_cve[key]
+        value = load(key[1])
+        if len(self._per_cve) >= _PER_CVE_CACHE:
+            self._per_cve.pop(next(iter(self._per_cve)))
+        self._per_cve[key] = value
+        return value
+
     def cve(self, cve_id: str) -> CveRow | None:
+        return cast("CveRow | None", self._remember("cve", cve_id, self._load_cve))
+
+    def kev(self, cve_id: str) -> KevRow | None:
+        return cast("KevRow | None", self._remember("kev", cve_id, self._load_kev))
+
+    def epss(self, cve_id: str) -> float | None:
+        return cast("float | None", self._remember("epss", cve_id, self._load_epss))
+
+    def _load_cve(self, cve_id: str) -> CveRow | None:
         rows = self._query(
             "SELECT id, published, last_modified, description_en, cvss_score, cvss_severity,"
             " cvss_vector FROM cve WHERE id = ?",
@@ -372,7 +393,7 @@ class KnowledgeBase:
         )
         return CveRow(*rows[0]) if rows else None
 
-    def kev(self, cve_id: str) -> KevRow | None:
+    def _load_kev(self, cve_id: str) -> KevRow | None:
         rows = self._query(
             "SELECT cve_id, vendor, product, name, date_added, due_date, known_ransomware, notes,"
             " required_action FROM kev WHERE cve_id = ?",
@@ -383,7 +404,7 @@ class KnowledgeBase:
         r = rows[0]
         return KevRow(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6]), r[7], r[8])
 
-    def epss(self, cve_id: str) -> float | None:
+    def _load_epss(self, cve_id: str) -> float | None:
         rows = self._query("SELECT score FROM epss WHERE cve_id = ?", (cve_id.upper(),))
         return float(rows[0][0]) if rows else None
 
@@ -417,6 +438,8 @@ class KnowledgeBase:
         except sqlite3.Error as exc:
             raise _unreadable(self.path, exc) from exc
 
+
+_PER_CVE_CACHE = 65_536  # facts kept per CVE and table: bounded memory
 
 _SELECT_ROWS = (
     "SELECT cve_id, criteria, version, version_start_including, version_start_excluding,"
