@@ -399,9 +399,11 @@ def _match(facts: _Facts, kb: Any, base: CuratedBase) -> tuple[VulnMatch, ...]:
         if old is None or (old.confidence == PROBABLE and match.confidence == CONFIRMED):
             found[match.cve_id] = match
     if kb is not None:
+        # The curated facts, with what the feeds add (EPSS, KEV flags, CVSS); the feed-only
+        # matches come with it already.
+        found = {cve_id: _enrich(m, kb) for cve_id, m in found.items()}
         for match in _kb_matches(facts, kb, base):
             found.setdefault(match.cve_id, match)
-        found = {cve_id: _enrich(m, kb) for cve_id, m in found.items()}
     return tuple(sorted(found.values(), key=priority_key))
 
 
@@ -542,45 +544,50 @@ def _kb_matches(facts: _Facts, kb: Any, base: CuratedBase) -> Iterator[VulnMatch
         vendor, _, product = ident.key.partition(":")
         # NVD spells QNAP builds as the CPE update "build_20201015"; the comparator knows it.
         version = ident.version + (f" build_{ident.build}" if ident.build else "")
+        # What depends on the product only, once: a product may have hundreds of CVEs.
+        known = base.product(ident.key)
+        name = known.name if known is not None else ident.key
+        shown = f"{name} {ident.shown}"
+        if ident.distro:
+            confidence, code = PROBABLE, "backport"
+            reason = Bilingual(
+                fr=f"{shown} : version listée par le NVD, mais la distribution a pu reporter "
+                "le correctif",
+                en=f"{shown}: version listed by NVD, but the distribution may have "
+                "backported the fix",
+            )
+        else:
+            confidence, code = CONFIRMED, "in-range"
+            reason = Bilingual(
+                fr=f"{shown} : version listée comme vulnérable par le NVD",
+                en=f"{shown}: version listed as vulnerable by NVD",
+            )
+        remediation = Bilingual(
+            fr=f"Mettre à jour {name} vers une version corrigée (voir la fiche NVD).",
+            en=f"Update {name} to a fixed version (see the NVD entry).",
+        )
+        seen: set[str] = set()
         # applicable(): the rows whose version or range holds ``version`` (the store leaves
         # out, in SQL, the ranges that end before it: 1,000 services in under a second).
         for row in kb.applicable(vendor, product, version):
             cve_id = _row_cve(row)
-            if cve_id is None or base.get(cve_id) is not None:
+            if cve_id is None or cve_id in seen or base.get(cve_id) is not None:
                 continue  # the curated fact (and its own ranges) decides
-            known = base.product(ident.key)
-            name = known.name if known is not None else ident.key
-            shown = f"{name} {ident.shown}"
-            if ident.distro:
-                confidence, code = PROBABLE, "backport"
-                reason = Bilingual(
-                    fr=f"{shown} : version listée par le NVD, mais la distribution a pu reporter "
-                    "le correctif",
-                    en=f"{shown}: version listed by NVD, but the distribution may have "
-                    "backported the fix",
-                )
-            else:
-                confidence, code = CONFIRMED, "in-range"
-                reason = Bilingual(
-                    fr=f"{shown} : version listée comme vulnérable par le NVD",
-                    en=f"{shown}: version listed as vulnerable by NVD",
-                )
+            seen.add(cve_id)
+            kev, ransomware, epss, cvss = _kb_facts(cve_id, kb, False, False, None)
             yield VulnMatch(
                 cve_id=cve_id,
                 confidence=confidence,
                 reason=reason,
-                kev=False,
-                ransomware=False,
-                epss=None,
-                cvss=None,
+                kev=kev,
+                ransomware=ransomware,
+                epss=epss,
+                cvss=cvss,
                 explanation=Bilingual(
                     fr=f"Vulnérabilité publiée {cve_id} touchant {name}.",
                     en=f"Published vulnerability {cve_id} affecting {name}.",
                 ),
-                remediation=Bilingual(
-                    fr=f"Mettre à jour {name} vers une version corrigée (voir la fiche NVD).",
-                    en=f"Update {name} to a fixed version (see the NVD entry).",
-                ),
+                remediation=remediation,
                 fixed_version=None,
                 sources=(f"https://nvd.nist.gov/vuln/detail/{cve_id}",),
                 product=shown,
@@ -597,26 +604,32 @@ def _row_cve(row: Any) -> str | None:
     return None
 
 
-def _enrich(match: VulnMatch, kb: Any) -> VulnMatch:
-    """EPSS from the feed; KEV flags and CVSS from it when it knows the CVE."""
-    epss = kb.epss(match.cve_id)
-    kev_row = kb.kev(match.cve_id)
-    cve_row = kb.cve(match.cve_id)
-    kev, ransomware = match.kev, match.ransomware
+def _kb_facts(
+    cve_id: str, kb: Any, kev: bool, ransomware: bool, cvss: float | None
+) -> tuple[bool, bool, float | None, float | None]:
+    """(kev, ransomware, epss, cvss) once the feeds are heard: KEV flags and CVSS from them
+    when they know the CVE, EPSS from its feed."""
+    epss = kb.epss(cve_id)
+    kev_row = kb.kev(cve_id)
     if kev_row is not None:
         kev = True
         ransomware = bool(getattr(kev_row, "known_ransomware", False)) or ransomware
-    cvss = match.cvss
-    if cvss is None and cve_row is not None:
-        value = getattr(cve_row, "cvss", None)
+    if cvss is None:
+        cve_row = kb.cve(cve_id)
+        value = getattr(cve_row, "cvss", None) if cve_row is not None else None
         cvss = float(value) if isinstance(value, (int, float)) else None
-    return replace(
-        match,
-        epss=float(epss) if isinstance(epss, (int, float)) else match.epss,
-        kev=kev,
-        ransomware=ransomware,
-        cvss=cvss,
+    return kev, ransomware, float(epss) if isinstance(epss, (int, float)) else None, cvss
+
+
+def _enrich(match: VulnMatch, kb: Any) -> VulnMatch:
+    """EPSS from the feed; KEV flags and CVSS from it when it knows the CVE."""
+    kev, ransomware, epss, cvss = _kb_facts(
+        match.cve_id, kb, match.kev, match.ransomware, match.cvss
     )
+    epss = epss if epss is not None else match.epss
+    if (kev, ransomware, epss, cvss) == (match.kev, match.ransomware, match.epss, match.cvss):
+        return match  # nothing new: no copy
+    return replace(match, epss=epss, kev=kev, ransomware=ransomware, cvss=cvss)
 
 
 # --- the matcher the service layer hands to the checks ------------------------------------
