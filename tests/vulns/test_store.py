@@ -224,3 +224,20 @@ def test_a_recog_folder_goes_to_the_fingerprint_importer() -> None:
     assert report.kind == "recog"
     assert report.recog is not None and report.recog.fingerprints > 1000
     assert KnowledgeBase.open() is None  # fingerprints are not vulnerability knowledge
+
+
+def test_prefetched_facts_are_the_facts_asked_one_by_one() -> None:
+    import_path(shared_data("kev-2025-08-25.json"))
+    import_path(shared_data("nvd", "nvdcve-2.0-sample.json"))
+    ids = ["CVE-2017-0144", "CVE-2021-28799", "CVE-2016-6210", "CVE-1999-0001"]
+    one_by_one = KnowledgeBase.open()
+    batched = KnowledgeBase.open()
+    assert one_by_one is not None and batched is not None
+    with one_by_one, batched:
+        batched.prefetch(ids)
+        for cve_id in ids:
+            assert batched.cve(cve_id) == one_by_one.cve(cve_id)
+            assert batched.kev(cve_id) == one_by_one.kev(cve_id)
+            assert batched.epss(cve_id) == one_by_one.epss(cve_id)
+        assert batched.kev("CVE-2017-0144") is not None  # a real answer, not only None
+        assert batched.cve("CVE-2016-6210") is not None

@@ -401,6 +401,8 @@ def _match(facts: _Facts, kb: Any, base: CuratedBase) -> tuple[VulnMatch, ...]:
     if kb is not None:
         # The curated facts, with what the feeds add (EPSS, KEV flags, CVSS); the feed-only
         # matches come with it already.
+        if hasattr(kb, "prefetch"):
+            kb.prefetch(found)
         found = {cve_id: _enrich(m, kb) for cve_id, m in found.items()}
         for match in _kb_matches(facts, kb, base):
             found.setdefault(match.cve_id, match)
@@ -566,14 +568,14 @@ def _kb_matches(facts: _Facts, kb: Any, base: CuratedBase) -> Iterator[VulnMatch
             fr=f"Mettre à jour {name} vers une version corrigée (voir la fiche NVD).",
             en=f"Update {name} to a fixed version (see the NVD entry).",
         )
-        seen: set[str] = set()
         # applicable(): the rows whose version or range holds ``version`` (the store leaves
         # out, in SQL, the ranges that end before it: 1,000 services in under a second).
-        for row in kb.applicable(vendor, product, version):
-            cve_id = _row_cve(row)
-            if cve_id is None or cve_id in seen or base.get(cve_id) is not None:
-                continue  # the curated fact (and its own ranges) decides
-            seen.add(cve_id)
+        ids = [_row_cve(row) for row in kb.applicable(vendor, product, version)]
+        # The curated facts (and their own ranges) decide for the CVEs they know.
+        new_ids = [c for c in dict.fromkeys(ids) if c is not None and base.get(c) is None]
+        if hasattr(kb, "prefetch"):
+            kb.prefetch(new_ids)
+        for cve_id in new_ids:
             kev, ransomware, epss, cvss = _kb_facts(cve_id, kb, False, False, None)
             yield VulnMatch(
                 cve_id=cve_id,

@@ -371,10 +371,13 @@ class KnowledgeBase:
         if key in self._per_cve:
             return self._per_cve[key]
         value = load(key[1])
+        self._put(key, value)
+        return value
+
+    def _put(self, key: tuple[str, str], value: Any) -> None:
         if len(self._per_cve) >= _PER_CVE_CACHE:
             self._per_cve.pop(next(iter(self._per_cve)))
         self._per_cve[key] = value
-        return value
 
     def cve(self, cve_id: str) -> CveRow | None:
         return cast("CveRow | None", self._remember("cve", cve_id, self._load_cve))
@@ -384,6 +387,41 @@ class KnowledgeBase:
 
     def epss(self, cve_id: str) -> float | None:
         return cast("float | None", self._remember("epss", cve_id, self._load_epss))
+
+    def prefetch(self, cve_ids: Iterable[str]) -> None:
+        """Load the CVSS, KEV and EPSS facts of many CVEs in a few queries (a service can
+        have hundreds of CVEs: one query per CVE and table would cost more than matching)."""
+        wanted = sorted({c.upper() for c in cve_ids} - {k[1] for k in self._per_cve})
+        for at in range(0, len(wanted), 500):
+            chunk = wanted[at : at + 500]
+            marks = ",".join("?" * len(chunk))
+            cves = {
+                r[0]: CveRow(*r)
+                for r in self._query(
+                    "SELECT id, published, last_modified, description_en, cvss_score,"
+                    f" cvss_severity, cvss_vector FROM cve WHERE id IN ({marks})",
+                    chunk,
+                )
+            }
+            kevs = {
+                r[0]: KevRow(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6]), r[7], r[8])
+                for r in self._query(
+                    "SELECT cve_id, vendor, product, name, date_added, due_date,"
+                    " known_ransomware, notes, required_action FROM kev"
+                    f" WHERE cve_id IN ({marks})",
+                    chunk,
+                )
+            }
+            scores = {
+                r[0]: float(r[1])
+                for r in self._query(
+                    f"SELECT cve_id, score FROM epss WHERE cve_id IN ({marks})", chunk
+                )
+            }
+            for cve_id in chunk:
+                self._put(("cve", cve_id), cves.get(cve_id))
+                self._put(("kev", cve_id), kevs.get(cve_id))
+                self._put(("epss", cve_id), scores.get(cve_id))
 
     def _load_cve(self, cve_id: str) -> CveRow | None:
         rows = self._query(
