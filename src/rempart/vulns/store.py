@@ -391,7 +391,9 @@ class KnowledgeBase:
     def prefetch(self, cve_ids: Iterable[str]) -> None:
         """Load the CVSS, KEV and EPSS facts of many CVEs in a few queries (a service can
         have hundreds of CVEs: one query per CVE and table would cost more than matching)."""
-        wanted = sorted({c.upper() for c in cve_ids} - {k[1] for k in self._per_cve})
+        wanted = sorted(
+            {u for u in (c.upper() for c in cve_ids) if ("cve", u) not in self._per_cve}
+        )
         for at in range(0, len(wanted), 500):
             chunk = wanted[at : at + 500]
             marks = ",".join("?" * len(chunk))
