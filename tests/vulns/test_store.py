@@ -229,7 +229,8 @@ def test_a_recog_folder_goes_to_the_fingerprint_importer() -> None:
 def test_prefetched_facts_are_the_facts_asked_one_by_one() -> None:
     import_path(shared_data("kev-2025-08-25.json"))
     import_path(shared_data("nvd", "nvdcve-2.0-sample.json"))
-    ids = ["CVE-2017-0144", "CVE-2021-28799", "CVE-2016-6210", "CVE-1999-0001"]
+    # in NVD and KEV, in both, in NVD only, in KEV only (log4shell), in neither
+    ids = ["CVE-2017-0144", "CVE-2021-28799", "CVE-2016-6210", "CVE-2021-44228", "CVE-1999-0001"]
     one_by_one = KnowledgeBase.open()
     batched = KnowledgeBase.open()
     assert one_by_one is not None and batched is not None
@@ -241,3 +242,4 @@ def test_prefetched_facts_are_the_facts_asked_one_by_one() -> None:
             assert batched.epss(cve_id) == one_by_one.epss(cve_id)
         assert batched.kev("CVE-2017-0144") is not None  # a real answer, not only None
         assert batched.cve("CVE-2016-6210") is not None
+        assert batched.kev("CVE-2021-44228") is not None  # KEV-only facts are not hidden

@@ -389,41 +389,38 @@ class KnowledgeBase:
         return cast("float | None", self._remember("epss", cve_id, self._load_epss))
 
     def prefetch(self, cve_ids: Iterable[str]) -> None:
-        """Load the CVSS, KEV and EPSS facts of many CVEs in a few queries (a service can
-        have hundreds of CVEs: one query per CVE and table would cost more than matching)."""
+        """Load the CVSS, KEV and EPSS facts of many CVEs in one query per 500 (a service can
+        have hundreds of CVEs: a query per CVE and table would cost more than matching).
+
+        Only CVEs of the NVD feed are prefetched (the join starts from it); the others are
+        looked up one by one when asked for, so a KEV-only fact is never hidden.
+        """
         wanted = sorted(
             {u for u in (c.upper() for c in cve_ids) if ("cve", u) not in self._per_cve}
         )
         for at in range(0, len(wanted), 500):
             chunk = wanted[at : at + 500]
             marks = ",".join("?" * len(chunk))
-            cves = {
-                r[0]: CveRow(*r)
-                for r in self._query(
-                    "SELECT id, published, last_modified, description_en, cvss_score,"
-                    f" cvss_severity, cvss_vector FROM cve WHERE id IN ({marks})",
-                    chunk,
+            rows = self._query(
+                "SELECT c.id, c.published, c.last_modified, c.description_en, c.cvss_score,"
+                " c.cvss_severity, c.cvss_vector, k.cve_id, k.vendor, k.product, k.name,"
+                " k.date_added, k.due_date, k.known_ransomware, k.notes, k.required_action,"
+                " e.score FROM cve c LEFT JOIN kev k ON k.cve_id = c.id"
+                f" LEFT JOIN epss e ON e.cve_id = c.id WHERE c.id IN ({marks})",
+                chunk,
+            )
+            for r in rows:
+                self._put(("cve", r[0]), CveRow(*r[:7]))
+                kev = r[7:16]
+                self._put(
+                    ("kev", r[0]),
+                    None
+                    if kev[0] is None
+                    else KevRow(
+                        kev[0], kev[1], kev[2], kev[3], kev[4], kev[5], bool(kev[6]), kev[7], kev[8]
+                    ),
                 )
-            }
-            kevs = {
-                r[0]: KevRow(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6]), r[7], r[8])
-                for r in self._query(
-                    "SELECT cve_id, vendor, product, name, date_added, due_date,"
-                    " known_ransomware, notes, required_action FROM kev"
-                    f" WHERE cve_id IN ({marks})",
-                    chunk,
-                )
-            }
-            scores = {
-                r[0]: float(r[1])
-                for r in self._query(
-                    f"SELECT cve_id, score FROM epss WHERE cve_id IN ({marks})", chunk
-                )
-            }
-            for cve_id in chunk:
-                self._put(("cve", cve_id), cves.get(cve_id))
-                self._put(("kev", cve_id), kevs.get(cve_id))
-                self._put(("epss", cve_id), scores.get(cve_id))
+                self._put(("epss", r[0]), None if r[16] is None else float(r[16]))
 
     def _load_cve(self, cve_id: str) -> CveRow | None:
         rows = self._query(
