@@ -401,45 +401,32 @@ class KnowledgeBase:
         for at in range(0, len(wanted), 500):
             chunk = wanted[at : at + 500]
             marks = ",".join("?" * len(chunk))
+            cve_cols = ", ".join(f"c.{c}" for c in _CVE_COLUMNS)
+            kev_cols = ", ".join(f"k.{c}" for c in _KEV_COLUMNS)
             rows = self._query(
-                "SELECT c.id, c.published, c.last_modified, c.description_en, c.cvss_score,"
-                " c.cvss_severity, c.cvss_vector, k.cve_id, k.vendor, k.product, k.name,"
-                " k.date_added, k.due_date, k.known_ransomware, k.notes, k.required_action,"
-                " e.score FROM cve c LEFT JOIN kev k ON k.cve_id = c.id"
-                f" LEFT JOIN epss e ON e.cve_id = c.id WHERE c.id IN ({marks})",
+                f"SELECT {cve_cols}, {kev_cols}, e.score FROM cve c"
+                " LEFT JOIN kev k ON k.cve_id = c.id LEFT JOIN epss e ON e.cve_id = c.id"
+                f" WHERE c.id IN ({marks})",
                 chunk,
             )
+            n_cve, n_kev = len(_CVE_COLUMNS), len(_KEV_COLUMNS)
             for r in rows:
-                self._put(("cve", r[0]), CveRow(*r[:7]))
-                kev = r[7:16]
-                self._put(
-                    ("kev", r[0]),
-                    None
-                    if kev[0] is None
-                    else KevRow(
-                        kev[0], kev[1], kev[2], kev[3], kev[4], kev[5], bool(kev[6]), kev[7], kev[8]
-                    ),
-                )
-                self._put(("epss", r[0]), None if r[16] is None else float(r[16]))
+                kev = r[n_cve : n_cve + n_kev]
+                self._put(("cve", r[0]), CveRow(*r[:n_cve]))
+                self._put(("kev", r[0]), None if kev[0] is None else _kev_row(kev))
+                self._put(("epss", r[0]), None if r[-1] is None else float(r[-1]))
 
     def _load_cve(self, cve_id: str) -> CveRow | None:
         rows = self._query(
-            "SELECT id, published, last_modified, description_en, cvss_score, cvss_severity,"
-            " cvss_vector FROM cve WHERE id = ?",
-            (cve_id.upper(),),
+            f"SELECT {', '.join(_CVE_COLUMNS)} FROM cve WHERE id = ?", (cve_id.upper(),)
         )
         return CveRow(*rows[0]) if rows else None
 
     def _load_kev(self, cve_id: str) -> KevRow | None:
         rows = self._query(
-            "SELECT cve_id, vendor, product, name, date_added, due_date, known_ransomware, notes,"
-            " required_action FROM kev WHERE cve_id = ?",
-            (cve_id.upper(),),
+            f"SELECT {', '.join(_KEV_COLUMNS)} FROM kev WHERE cve_id = ?", (cve_id.upper(),)
         )
-        if not rows:
-            return None
-        r = rows[0]
-        return KevRow(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6]), r[7], r[8])
+        return _kev_row(rows[0]) if rows else None
 
     def _load_epss(self, cve_id: str) -> float | None:
         rows = self._query("SELECT score FROM epss WHERE cve_id = ?", (cve_id.upper(),))
@@ -477,6 +464,21 @@ class KnowledgeBase:
 
 
 _PER_CVE_CACHE = 65_536  # facts kept per CVE and table: bounded memory
+
+# Columns read into CveRow and KevRow, in their field order (one list for every query).
+_CVE_COLUMNS = (
+    "id", "published", "last_modified", "description_en", "cvss_score", "cvss_severity",
+    "cvss_vector",
+)  # fmt: skip
+_KEV_COLUMNS = (
+    "cve_id", "vendor", "product", "name", "date_added", "due_date", "known_ransomware",
+    "notes", "required_action",
+)  # fmt: skip
+
+
+def _kev_row(r: Sequence[Any]) -> KevRow:
+    return KevRow(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6]), r[7], r[8])
+
 
 _SELECT_ROWS = (
     "SELECT cve_id, criteria, version, version_start_including, version_start_excluding,"
