@@ -18,8 +18,7 @@ from pathlib import Path
 import pytest
 
 from rempart.app.audit import AuditOptions, run_network_audit, save_and_report
-from rempart.cli.common import build_scope
-from rempart.discover.ports import DEFAULT_TCP_PORTS
+from rempart.cli.demo import demo_scope
 from rempart.lab import LabState, start_lab, stop_lab
 
 # (check, host, port as in docs/lab-practice.md, transport)
@@ -88,15 +87,7 @@ def expected_for(state: LabState) -> set[tuple[str, str, int, str]]:
 def test_the_demo_practice_gives_exactly_the_expected_findings(
     lab: LabState, tmp_path: Path
 ) -> None:
-    udp = lab.udp_ports()
-    scope = build_scope(
-        ["127.42.0.0/24"],
-        ",".join(str(p) for p in sorted(set(DEFAULT_TCP_PORTS) | set(lab.all_tcp_ports()))),
-        authorized=False,
-        large=False,
-        snmp_port=udp[0] if udp else 161,
-    )
-    audit = run_network_audit(scope, AuditOptions(try_default_credentials=True))
+    audit = run_network_audit(demo_scope(lab), AuditOptions(try_default_credentials=True))
     got = {(f.check_id, f.address, f.port, f.transport) for f in audit.findings}
     expected = expected_for(lab)
     assert got - expected == set(), "unexpected findings"

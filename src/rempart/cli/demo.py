@@ -11,13 +11,37 @@ from typing import Annotated
 import typer
 
 from rempart import config, i18n
-from rempart.app.audit import AuditOptions, run_network_audit, save_and_report
+from rempart.app.audit import (
+    AuditOptions,
+    NetworkScope,
+    lab_scope_ports,
+    run_network_audit,
+    save_and_report,
+)
 from rempart.cli.audit import print_audit_summary
 from rempart.cli.common import build_scope, progress_bar
 from rempart.cli.main import app, console, err_console
 from rempart.i18n import _
+from rempart.lab.state import LabState
 
 LAB_NETWORK = "127.42.0.0/24"
+
+
+def demo_scope(state: LabState) -> NetworkScope:
+    """The demo practice's network: the default ports plus the ports the lab really bound
+    (offset ones included), and SNMP where the lab answers it."""
+    from rempart.discover.ports import DEFAULT_TCP_PORTS
+
+    udp = state.udp_ports()
+    ports = lab_scope_ports(DEFAULT_TCP_PORTS, state.all_tcp_ports())
+    scope = build_scope(
+        [LAB_NETWORK],
+        ",".join(str(p) for p in ports),
+        authorized=False,
+        large=False,
+        snmp_port=udp[0] if udp else 161,
+    )
+    return dataclasses.replace(scope, ports_label="default+lab")
 
 
 @app.command()
@@ -31,7 +55,6 @@ def demo(
     ] = False,
 ) -> None:
     """Audit a simulated dental practice on 127.42.0.0/24, start to finish."""
-    from rempart.discover.ports import DEFAULT_TCP_PORTS
     from rempart.lab import lab_status, start_lab, stop_lab
 
     started = time.monotonic()
@@ -44,15 +67,7 @@ def demo(
         console.print(_("The demo practice is already running; auditing it."))
         state = already
     try:
-        udp = state.udp_ports()
-        scope = build_scope(
-            [LAB_NETWORK],
-            ",".join(str(p) for p in sorted(set(DEFAULT_TCP_PORTS) | set(state.all_tcp_ports()))),
-            authorized=False,
-            large=False,
-            snmp_port=udp[0] if udp else 161,
-        )
-        scope = dataclasses.replace(scope, ports_label="default+lab")
+        scope = demo_scope(state)
         options = AuditOptions(try_default_credentials=True)
         with progress_bar(err_console) as bar:
             result = run_network_audit(scope, options, settings, bar)
