@@ -67,3 +67,37 @@ def test_french_messages_come_from_the_catalogue() -> None:
     assert i18n._("Error:") == "Erreur :"
     i18n.set_language("en")
     assert i18n._("Error:") == "Error:"
+
+
+def test_pillar_sections_are_read(rempart_home: Path) -> None:
+    (rempart_home / "settings.toml").write_text(
+        '[sentinel]\nfolders = ["/srv/patients"]\nresponse = "suspend"\n'
+        '[alerts]\nemail_to = ["cabinet@example.fr"]\nsmtp_port = 25\n'
+        '[vault]\nrepository = "/mnt/usb/sauvegardes"\npage_size = 4096\n',
+        encoding="utf-8",
+    )
+    settings = config.load()
+    assert settings.sentinel.folders == ("/srv/patients",)
+    assert settings.sentinel.response == "suspend"
+    assert settings.alerts.email_to == ("cabinet@example.fr",)
+    assert settings.alerts.smtp_port == 25
+    assert settings.vault.repository == "/mnt/usb/sauvegardes"
+    assert settings.vault.page_size == 4096
+
+
+@pytest.mark.parametrize(
+    "text,needle",
+    [
+        ('[sentinel]\nresponse = "explode"\n', '"kill", "suspend" or "alert"'),
+        ('[sentinel]\nfolders = "/srv"\n', "list of strings"),
+        ("[vault]\npage_size = 1000\n", "power of two"),
+        ("[vault]\nretention = 3\n", "[vault] 'retention'"),
+        ("vault = 3\n", "must be a [vault] table"),
+    ],
+)
+def test_a_wrong_pillar_setting_is_named(rempart_home: Path, text: str, needle: str) -> None:
+    i18n.set_language("en")
+    (rempart_home / "settings.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        config.load()
+    assert needle in str(caught.value)

@@ -20,13 +20,26 @@ The settings file is optional; every key has a default. Example::
     concurrency = 1024               # connections in flight
     host_time_cap = 60.0             # seconds of probing per host, at most
     host_bytes_cap = 1048576         # bytes read per host, at most
+
+    [sentinel]                       # rempart watch (see docs/sentinel.md)
+    folders = ["D:/Patients"]
+    response = "kill"                # or "suspend", "alert"
+
+    [alerts]                         # where the sentinel's alerts go
+    email_to = ["cabinet@example.fr"]
+    smtp_host = "smtp.example.fr"
+    webhook_url = ""
+
+    [vault]                          # rempart backup (see docs/vault.md)
+    repository = "E:/Sauvegardes"    # or s3://bucket/prefix?endpoint=https://…
+    paths = ["D:/Patients", "C:/Logiciel/Base"]
 """
 
 from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -47,11 +60,58 @@ class ScanSettings:
 
 
 @dataclass(frozen=True)
+class SentinelSettings:
+    """``[sentinel]``: what ``rempart watch`` protects and how it answers."""
+
+    folders: tuple[str, ...] = ()  # protected folders when `rempart watch` is given none
+    response: str = "kill"  # "kill" (suspend, then kill), "suspend" or "alert"
+    allow_processes: tuple[
+        str, ...
+    ] = ()  # extra process names or paths allowed to write ciphertext
+    allow_paths: tuple[str, ...] = ()  # extra folders (globs) whose writes are not judged
+    canaries: bool = True  # place canary files in each protected folder
+
+
+@dataclass(frozen=True)
+class AlertSettings:
+    """``[alerts]``: where the sentinel's alerts go besides the console."""
+
+    desktop: bool = True
+    email_to: tuple[str, ...] = ()
+    email_from: str = ""
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_starttls: bool = True
+    smtp_user: str = ""
+    smtp_password_env: str = ""  # name of the environment variable holding the password
+    webhook_url: str = ""
+    webhook_secret_env: str = ""  # name of the environment variable holding the HMAC secret
+    timeout: float = 10.0
+
+
+@dataclass(frozen=True)
+class VaultSettings:
+    """``[vault]``: the backup repository and what goes into it."""
+
+    repository: str = ""  # a folder, or s3://bucket/prefix?endpoint=https://…
+    paths: tuple[str, ...] = ()  # what `rempart backup run` saves when given no path
+    excludes: tuple[str, ...] = ()
+    database_globs: tuple[str, ...] = ()  # files chunked by pages, besides those detected
+    page_size: int = 8192
+    retention_days: int = 30  # S3 Object Lock retention of every object
+    s3_region: str = "us-east-1"
+    passphrase_file: str = ""
+
+
+@dataclass(frozen=True)
 class Settings:
     lang: str | None = None
     store_url: str = ""
     fingerprints_dir: str = ""
     scan: ScanSettings = field(default_factory=ScanSettings)
+    sentinel: SentinelSettings = field(default_factory=SentinelSettings)
+    alerts: AlertSettings = field(default_factory=AlertSettings)
+    vault: VaultSettings = field(default_factory=VaultSettings)
 
 
 def home() -> Path | None:
@@ -97,14 +157,23 @@ def _coerce(section: str, cls: type, raw: dict[str, Any]) -> Any:
                 ).format(where=where, key=key, path=config_path())
             )
         default = getattr(cls(), key)
-        if isinstance(default, (ScanSettings,)):
+        if is_dataclass(default):
             if not isinstance(value, dict):
                 raise ConfigError(
                     _("Setting '{key}' in {path} must be a [{key}] table.").format(
                         key=key, path=config_path()
                     )
                 )
-            values[key] = _coerce(key, ScanSettings, value)
+            values[key] = _coerce(key, type(default), value)
+            continue
+        if isinstance(default, tuple):
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ConfigError(
+                    _(
+                        'Setting \'{key}\' in {path} must be a list of strings, like ["a", "b"].'
+                    ).format(key=key, path=config_path())
+                )
+            values[key] = tuple(value)
             continue
         expected: tuple[type, ...]
         if isinstance(default, bool):
@@ -156,5 +225,19 @@ def load(path: Path | None = None) -> Settings:
             _("The [scan] values in {path} must be positive (host_bytes_cap ≥ 1024).").format(
                 path=path
             )
+        )
+    if settings.sentinel.response not in ("kill", "suspend", "alert"):
+        raise ConfigError(
+            _('[sentinel] response in {path} must be "kill", "suspend" or "alert".').format(
+                path=path
+            )
+        )
+    v = settings.vault
+    if v.page_size < 512 or v.page_size & (v.page_size - 1) or v.retention_days < 1:
+        raise ConfigError(
+            _(
+                "The [vault] values in {path} are out of range: page_size must be a power of "
+                "two of at least 512, retention_days at least 1."
+            ).format(path=path)
         )
     return settings

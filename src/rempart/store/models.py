@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -97,3 +97,138 @@ class HostFactsRow(Base):
     facts: Mapped[dict[str, Any]] = mapped_column(JSON)
 
     audit: Mapped[AuditRow] = relationship(back_populates="hosts")
+
+
+# -- finding life (migration 0003): the report and the dashboard ---------------------------
+
+
+class FindingLifeRow(Base):
+    """One finding's life across audits, keyed like ``diff_audits`` (check, address, port,
+    transport): first seen, last seen, fixed (cleared if it comes back)."""
+
+    __tablename__ = "finding_life"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(512), unique=True)
+    check_id: Mapped[str] = mapped_column(String(64), index=True)
+    severity: Mapped[str] = mapped_column(String(16))
+    address: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    port: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    transport: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    first_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    first_audit: Mapped[str] = mapped_column(String(36))
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_audit: Mapped[str] = mapped_column(String(36))
+    fixed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    fixed_audit: Mapped[str | None] = mapped_column(String(36), nullable=True)
+
+
+class RiskAcceptanceRow(Base):
+    """A risk the practice accepted, with its reason and an end date."""
+
+    __tablename__ = "risk_acceptances"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(512), index=True)
+    check_id: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+    accepted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    accepted_by: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+# -- sentinel (migration 0004) -------------------------------------------------------------
+
+
+class SentinelBaselineRow(Base):
+    """What a protected file looked like when it was last known good."""
+
+    __tablename__ = "sentinel_baseline"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    path: Mapped[str] = mapped_column(String(4096), unique=True)
+    root: Mapped[str] = mapped_column(String(4096), index=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    mtime: Mapped[float] = mapped_column(Float)
+    kind: Mapped[str] = mapped_column(String(32))
+    entropy: Mapped[float] = mapped_column(Float)
+    chi2: Mapped[float] = mapped_column(Float)
+    fuzzy: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SentinelRunRow(Base):
+    """A ``rempart watch`` run; its heartbeat tells the dashboard the sentinel is alive."""
+
+    __tablename__ = "sentinel_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    heartbeat_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    stopped_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    pid: Mapped[int] = mapped_column(Integer)
+    host: Mapped[str] = mapped_column(String(255))
+    folders: Mapped[list[str]] = mapped_column(JSON)
+    mode: Mapped[str] = mapped_column(String(16))
+    drill: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class IncidentRow(Base):
+    """Encryption caught in progress: who, what was done, and the timeline."""
+
+    __tablename__ = "incidents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    detected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    folder: Mapped[str] = mapped_column(String(4096))
+    actor_pid: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    actor_name: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    actor_user: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    score: Mapped[float] = mapped_column(Float)
+    reason: Mapped[str] = mapped_column(Text)
+    action: Mapped[str] = mapped_column(String(16))
+    files_affected: Mapped[int] = mapped_column(Integer, default=0)
+    drill: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    timeline: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+
+
+# -- vault (migration 0005) ----------------------------------------------------------------
+
+
+class BackupRunRow(Base):
+    """One ``rempart backup run``: its result, size and anomalies (no secrets)."""
+
+    __tablename__ = "backup_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    repository: Mapped[str] = mapped_column(String(1024))
+    snapshot_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    status: Mapped[str] = mapped_column(String(16))
+    files: Mapped[int] = mapped_column(Integer, default=0)
+    bytes_read: Mapped[int] = mapped_column(BigInteger, default=0)
+    bytes_added: Mapped[int] = mapped_column(BigInteger, default=0)
+    immutable: Mapped[bool] = mapped_column(Boolean, default=False)
+    anomalies: Mapped[list[str]] = mapped_column(JSON, default=list)
+    message: Mapped[str] = mapped_column(Text, default="")
+
+
+class RestoreDrillRow(Base):
+    """A restore drill: what was restored and whether every byte came back."""
+
+    __tablename__ = "restore_drills"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    repository: Mapped[str] = mapped_column(String(1024))
+    snapshot_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    files: Mapped[int] = mapped_column(Integer, default=0)
+    bytes: Mapped[int] = mapped_column(BigInteger, default=0)
+    ok: Mapped[bool] = mapped_column(Boolean)
+    detail: Mapped[str] = mapped_column(Text, default="")
