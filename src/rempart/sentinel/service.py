@@ -1,0 +1,630 @@
+"""The sentinel at work: watch, judge, respond, alert, record.
+
+    sentinel = Sentinel([Path("/srv/patients")], store=store)
+    sentinel.start()                      # baseline, canaries, watches; returns when armed
+    incident = sentinel.wait_incident(30)
+    sentinel.stop()
+
+Threads, and why:
+
+* the **watch** thread reads kernel events (:mod:`rempart.sentinel.watcher`) and puts them in
+  a bounded queue; nothing slow happens there, so the kernel queue does not overflow;
+* the **analyser** thread takes events in a tight loop, inspects written files
+  (:func:`rempart.sentinel.signals.inspect`), feeds the detector and, on a verdict, responds
+  at once (suspend, then kill) before anything else;
+* the **after** thread does what can wait a few milliseconds: the incident in the store,
+  alerts (a slow SMTP server must not delay the next kill), the snapshot hook, callbacks;
+* the **heartbeat** thread beats in ``sentinel_runs`` (the dashboard shows "running") and,
+  when the OS does not name writers, samples I/O counters to name candidates.
+
+Memory is bounded: the event queue (:data:`QUEUE_MAX`), the per-actor file sets (LRU of
+actors, capped sets) and the detector's own LRU. A full queue or a kernel overflow makes the
+analyser rescan the folders against the baseline instead of losing changes silently.
+
+Our own process is never judged (the vault restoring files, canaries being put back) and
+never stopped; a drill's simulator must therefore run as a separate process.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from rempart.config import AlertSettings, SentinelSettings
+from rempart.i18n import _
+from rempart.sentinel.alerts import Alerter, Delivery
+from rempart.sentinel.allowlist import Allowlist
+from rempart.sentinel.response import Candidate, IoTracker, ResponseResult, candidates, stop
+from rempart.sentinel.watcher import Backend, FileEvent, check_folder, choose_backend, walk_files
+
+QUEUE_MAX = 100_000  # events waiting for the analyser (≈ 200 bytes each)
+ACTORS_MAX = 256  # actors whose written files we remember
+FILES_PER_ACTOR = 10_000
+INCIDENT_QUIET = 60.0  # seconds without a new verdict before an incident is closed
+HEARTBEAT = 10.0  # seconds between heartbeats in the store
+WRITE_REINSPECT = 0.05  # a file being written is inspected again at most this often (s)
+
+ProgressCallback = Callable[[int, int], None]
+
+
+@dataclass
+class Incident:
+    """One attack caught: who, what was done, which files, and the timeline.
+
+    Mutable on purpose: an incident grows while the sentinel sees more files of the same
+    actor (a process not stopped, another thread of an attack); ``lock`` guards it.
+    """
+
+    id: int | None
+    started_at: datetime  # first suspicious event (wall clock, UTC)
+    detected_at: datetime  # verdict (wall clock, UTC)
+    started_mono: float  # the same two moments on time.monotonic()
+    detected_mono: float
+    folder: Path
+    actor_pid: int | None
+    actor_name: str | None
+    actor_user: str | None
+    score: float
+    reasons: tuple[str, ...]
+    action: str  # "killed" | "suspended" | "named" | "none"
+    candidates: tuple[Candidate, ...] = ()
+    files: list[Path] = field(default_factory=list)  # non-canary files written by the actor
+    timeline: list[dict[str, Any]] = field(default_factory=list)
+    drill: bool = False
+    stopped_mono: float | None = None  # when the culprit was suspended
+    key: Any = None  # the detector's actor (pid, or folder window)
+    last_mono: float = 0.0
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    @property
+    def files_affected(self) -> int:
+        return len(self.files)
+
+    def add(self, kind: str, path: Path | None = None, detail: str | None = None) -> None:
+        entry: dict[str, Any] = {"at": datetime.now(UTC).isoformat(), "kind": kind}
+        if path is not None:
+            entry["path"] = str(path)
+        if detail:
+            entry["detail"] = detail
+        with self.lock:
+            if len(self.timeline) < 2_000:
+                self.timeline.append(entry)
+
+    def timeline_copy(self) -> list[dict[str, Any]]:
+        with self.lock:
+            return list(self.timeline)
+
+
+class _ActorFiles:
+    """Files written recently per actor (LRU of actors, each set capped)."""
+
+    def __init__(self) -> None:
+        self._by: OrderedDict[Any, tuple[float, dict[Path, None]]] = OrderedDict()
+
+    def add(self, actor: Any, path: Path, now: float) -> None:
+        first, files = self._by.pop(actor, (now, {}))
+        if len(files) < FILES_PER_ACTOR:
+            files[path] = None
+        self._by[actor] = (first, files)
+        if len(self._by) > ACTORS_MAX:
+            self._by.popitem(last=False)
+
+    def get(self, actor: Any) -> tuple[float | None, list[Path]]:
+        hit = self._by.get(actor)
+        return (hit[0], list(hit[1])) if hit else (None, [])
+
+
+class Sentinel:
+    """Watches ``folders`` and answers encryption in progress. See the module docstring."""
+
+    def __init__(
+        self,
+        folders: Sequence[Path],
+        *,
+        settings: SentinelSettings | None = None,
+        alerts: AlertSettings | None = None,
+        store: Any = None,
+        snapshot_hook: Callable[[Incident], None] | None = None,
+        on_incident: Callable[[Incident], None] | None = None,
+        drill: bool = False,
+        progress: ProgressCallback | None = None,
+        console: Any = None,
+        mode: str = "auto",
+        poll_interval: float = 0.5,
+        on_note: Callable[[str], None] | None = None,
+    ) -> None:
+        self.folders = [check_folder(Path(f)) for f in folders]
+        self.settings = settings or SentinelSettings()
+        self.alert_settings = alerts or AlertSettings()
+        self.store = store
+        self.snapshot_hook = snapshot_hook
+        self.on_incident = on_incident
+        self.drill = drill
+        self.progress = progress
+        self.requested_mode = mode
+        self.poll_interval = poll_interval
+        self.on_note = on_note
+        self.allowlist = Allowlist.from_settings(self.settings)
+        self.alerter = Alerter(self.alert_settings, console=console)
+        self.mode = "none"
+        self.notes: list[str] = []
+        self.incidents: list[Incident] = []
+        self.events_seen = 0
+        self.files_inspected = 0
+        self.rescans = 0
+        self.errors: list[str] = []
+        self.run_id: int | None = None
+        self.canary_files: list[Path] = []
+
+        self._backend: Backend | None = None
+        self._queue: queue.Queue[FileEvent | None] = queue.Queue(QUEUE_MAX)
+        self._after: queue.Queue[tuple[str, Incident] | None] = queue.Queue()
+        self._overflowed = threading.Event()
+        self._stopping = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._incident_cond = threading.Condition()
+        self._returned = 0
+        self._open: dict[Any, Incident] = {}
+        self._actor_files = _ActorFiles()
+        self._inspected: OrderedDict[Path, float] = OrderedDict()
+        self._pending_move: tuple[FileEvent, float] | None = None
+        self._io = IoTracker()
+        self._started = False
+        self.baseline: Any = None
+        self.detector: Any = None
+
+    # -- life cycle ----------------------------------------------------------------------
+
+    def _note(self, text: str) -> None:
+        self.notes.append(text)
+        if self.on_note is not None:
+            self.on_note(text)
+
+    def start(self) -> None:
+        """Build or load the baseline, place canaries, arm the watches, start the threads.
+        Returns once the watches are set up: from then on, every change is seen."""
+        from rempart.sentinel.baseline import Baseline
+        from rempart.sentinel.detector import Detector
+
+        from rempart.sentinel import canaries
+
+        if self._started:
+            return
+        backend, note = choose_backend(
+            self.folders, self.requested_mode, poll_interval=self.poll_interval
+        )
+        if note:
+            self._note(note)
+        self.baseline = _build_baseline(Baseline, self.folders, self.store, self.progress)
+        if self.settings.canaries:
+            for folder in self.folders:
+                self.canary_files.extend(canaries.place(folder))
+        self.detector = _make_detector(Detector, self.settings, self.allowlist)
+        backend.arm()
+        self._backend = backend
+        self.mode = backend.mode
+        if self.store is not None:
+            from rempart.store import incidents as records
+
+            self.run_id = records.start_run(
+                self.store, [str(f) for f in self.folders], self.mode, drill=self.drill
+            )
+        self._stopping.clear()
+        self._threads = [
+            threading.Thread(target=self._watch, name="sentinel-watch", daemon=True),
+            threading.Thread(target=self._analyse, name="sentinel-analyse", daemon=True),
+            threading.Thread(target=self._after_loop, name="sentinel-after", daemon=True),
+            threading.Thread(target=self._heartbeat, name="sentinel-heartbeat", daemon=True),
+        ]
+        for thread in self._threads:
+            thread.start()
+        self._started = True
+
+    def stop(self) -> None:
+        """Stop watching (canaries stay in place), finish pending alerts, close the run."""
+        if not self._started:
+            return
+        self._stopping.set()
+        if self._backend is not None:
+            self._backend.close()
+        self._queue.put(None)
+        for thread in self._threads[:2]:
+            thread.join(timeout=10)
+        self._after.put(None)
+        for thread in self._threads[2:]:
+            thread.join(timeout=30)
+        if self._backend is not None:
+            self._backend.release()
+        if self.store is not None:
+            self._save_baseline()
+            if self.run_id is not None:
+                from rempart.store import incidents as records
+
+                records.stop_run(self.store, self.run_id)
+        self._started = False
+
+    def __enter__(self) -> Sentinel:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def wait_incident(self, timeout: float) -> Incident | None:
+        """The next incident not yet returned by this method, waiting up to ``timeout`` s."""
+        deadline = time.monotonic() + timeout
+        with self._incident_cond:
+            while self._returned >= len(self.incidents):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return None
+                self._incident_cond.wait(left)
+            incident = self.incidents[self._returned]
+            self._returned += 1
+            return incident
+
+    # -- threads -------------------------------------------------------------------------
+
+    def _emit(self, event: FileEvent) -> None:
+        try:
+            self._queue.put_nowait(event)
+        except queue.Full:
+            self._overflowed.set()  # the analyser will rescan
+
+    def _watch(self) -> None:
+        assert self._backend is not None
+        try:
+            self._backend.run(self._emit)
+        except Exception as exc:
+            self.errors.append(f"watch: {type(exc).__name__}: {exc}")
+            self._note(_("Watching stopped on an error: {error}").format(error=exc))
+
+    def _analyse(self) -> None:
+        while True:
+            try:
+                event = self._queue.get(timeout=0.5)
+            except queue.Empty:
+                event = None
+                if self._stopping.is_set():
+                    return
+                self._flush_move(time.monotonic())
+                self._close_quiet()
+                continue
+            if event is None:
+                return
+            try:
+                self.events_seen += 1
+                self._handle(event)
+                if self._overflowed.is_set() and self._queue.empty():
+                    self._overflowed.clear()
+                    for root in self.folders:
+                        self._rescan(root)
+            except Exception as exc:
+                if len(self.errors) < 100:
+                    self.errors.append(f"{event.path}: {type(exc).__name__}: {exc}")
+
+    def _after_loop(self) -> None:
+        while True:
+            item = self._after.get()
+            if item is None:
+                return
+            what, incident = item
+            try:
+                if what == "new":
+                    self._after_new(incident)
+                elif what == "update":
+                    self._save_update(incident)
+                elif what == "close":
+                    self._save_update(incident, close=True)
+            except Exception as exc:
+                incident.add("error", detail=f"{type(exc).__name__}: {exc}"[:300])
+
+    def _heartbeat(self) -> None:
+        sample_io = self.mode != "fanotify"
+        next_beat = time.monotonic() + HEARTBEAT
+        if sample_io:
+            self._io.sample()
+        while not self._stopping.wait(2.0 if sample_io else HEARTBEAT):
+            if sample_io:
+                self._io.sample()
+            if time.monotonic() >= next_beat:
+                next_beat = time.monotonic() + HEARTBEAT
+                if self.store is not None and self.run_id is not None:
+                    from rempart.store import incidents as records
+
+                    try:
+                        records.beat(self.store, self.run_id)
+                    except Exception as exc:
+                        self.errors.append(f"heartbeat: {exc}")
+
+    # -- analysis ------------------------------------------------------------------------
+
+    def _handle(self, event: FileEvent) -> None:
+        if event.kind == "overflow":
+            self.rescans += 1
+            self._rescan(event.path)
+            return
+        if event.is_dir and event.kind not in ("moved_from", "moved_to"):
+            return
+        if self.allowlist.path_allowed(event.path):
+            return
+        now = event.at
+        # Pair a move-out with the move-in that follows it (the same rename).
+        if event.kind == "moved_from":
+            self._flush_move(now)
+            self._pending_move = (event, now)
+            return
+        if event.kind == "moved_to" and self._pending_move is not None:
+            src, _at = self._pending_move
+            self._pending_move = None
+            if src.pid == event.pid:
+                self._feed(event, "rename", src.path, event.path)
+                return
+            self._feed(src, "moved_from", src.path, None)
+        self._flush_move(now)
+        kind = event.kind
+        if kind == "write":
+            last = self._inspected.get(event.path)
+            if last is not None and now - last < WRITE_REINSPECT:
+                return
+        self._feed(event, kind, event.path, None)
+
+    def _flush_move(self, now: float) -> None:
+        if self._pending_move is not None and now - self._pending_move[1] >= 0:
+            src, _at = self._pending_move
+            self._pending_move = None
+            self._feed(src, "moved_from", src.path, None)
+
+    def _feed(self, event: FileEvent, kind: str, path: Path, dest: Path | None) -> None:
+        from rempart.sentinel.signals import inspect
+
+        target = dest or path
+        signals = None
+        if kind in ("write", "close_write", "create", "moved_to", "rename") and not event.is_dir:
+            entry = self.baseline.get(path) if self.baseline is not None else None
+            signals = inspect(target, entry)
+            self.files_inspected += 1
+            self._inspected[target] = event.at
+            self._inspected.move_to_end(target)
+            if len(self._inspected) > 4096:
+                self._inspected.popitem(last=False)
+        actor = event.pid if event.pid is not None else self._folder_of(target)
+        if kind in ("write", "close_write", "create", "moved_to", "rename", "delete"):
+            if not _is_canary(target) and not event.is_dir:
+                self._actor_files.add(actor, target, event.at)
+        detector_event = _detector_event(event, kind, path, dest)
+        verdict = self.detector.feed(detector_event, signals)
+        if verdict is not None and _acts(verdict):
+            self._respond(event, verdict, actor, target)
+            return
+        if kind == "close_write" and signals is not None and self.baseline is not None:
+            self._learn(target, signals)
+        incident = self._open.get(actor)
+        if incident is not None and kind != "delete":
+            self._grow(incident, event, target)
+
+    def _learn(self, path: Path, signals: Any) -> None:
+        """A benign change: the baseline follows it (the file's new normal)."""
+        try:
+            entry = _entry_from(signals, path)
+            if entry is not None:
+                self.baseline.update(path, entry)
+        except Exception as exc:
+            if len(self.errors) < 100:
+                self.errors.append(f"baseline {path}: {exc}")
+
+    def _rescan(self, root: Path) -> None:
+        """After lost events: every file whose size or time differs from the baseline is
+        judged as if it had just been written (the writer is unknown)."""
+        from rempart.sentinel.signals import inspect
+
+        now = time.monotonic()
+        for path, st in walk_files(root):
+            entry = self.baseline.get(path) if self.baseline is not None else None
+            if entry is not None and entry.size == st.st_size and entry.mtime == st.st_mtime:
+                continue
+            event = FileEvent(now, "close_write", path)
+            signals = inspect(path, entry)
+            self.files_inspected += 1
+            verdict = self.detector.feed(_detector_event(event, "close_write", path, None), signals)
+            if verdict is not None and _acts(verdict):
+                self._respond(event, verdict, self._folder_of(path), path)
+
+    def _folder_of(self, path: Path) -> Path:
+        for folder in self.folders:
+            if path == folder or folder in path.parents:
+                return folder
+        return path.parent
+
+    # -- response ------------------------------------------------------------------------
+
+    def _respond(self, event: FileEvent, verdict: Any, actor: Any, path: Path) -> None:
+        detected_mono = time.monotonic()
+        existing = self._open.get(actor)
+        if existing is not None:
+            self._grow(existing, event, path, verdict)
+            return
+        pid = event.pid if event.pid is not None else _verdict_pid(verdict)
+        if pid is not None:
+            result = stop(pid, self.settings.response, self.allowlist)
+        else:
+            result = ResponseResult(
+                "named", candidates=candidates(self._folder_of(path), self._io, self.allowlist)
+            )
+        now = datetime.now(UTC)
+        first_mono, files = self._actor_files.get(actor)
+        first_mono = first_mono if first_mono is not None else event.at
+        started_at = now - timedelta(seconds=max(0.0, detected_mono - first_mono))
+        incident = Incident(
+            id=None,
+            started_at=started_at,
+            detected_at=now,
+            started_mono=first_mono,
+            detected_mono=detected_mono,
+            folder=self._folder_of(path),
+            actor_pid=result.pid,
+            actor_name=result.name or event.process,
+            actor_user=result.user,
+            score=float(getattr(verdict, "score", 0.0)),
+            reasons=tuple(getattr(verdict, "reasons", ()) or ()),
+            action=result.action,
+            candidates=result.candidates,
+            files=[p for p in files if not _is_canary(p)],
+            drill=self.drill,
+            stopped_mono=result.done_at or None,
+            key=actor,
+            last_mono=detected_mono,
+        )
+        for p in getattr(verdict, "files", ()) or ():
+            p = Path(p)
+            if p not in incident.files and not _is_canary(p):
+                incident.files.append(p)
+        incident.add("first_event", detail=f"{len(files)} file(s) written by this actor")
+        incident.add("detected", path, "; ".join(incident.reasons))
+        incident.add(result.action, detail=_response_detail(result))
+        for note in result.notes:
+            incident.add("note", detail=note)
+        self._open[actor] = incident
+        if self.store is not None:
+            self._save_new(incident)
+        with self._incident_cond:
+            self.incidents.append(incident)
+            self._incident_cond.notify_all()
+        self._after.put(("new", incident))
+
+    def _grow(
+        self, incident: Incident, event: FileEvent, path: Path, verdict: Any | None = None
+    ) -> None:
+        incident.last_mono = event.at
+        if event.kind == "delete" or _is_canary(path):
+            return
+        with incident.lock:
+            if path in incident.files or len(incident.files) >= FILES_PER_ACTOR:
+                return
+            incident.files.append(path)
+        incident.add("file", path, "written after detection")
+        self._after.put(("update", incident))
+
+    def _close_quiet(self) -> None:
+        now = time.monotonic()
+        for actor, incident in list(self._open.items()):
+            if now - incident.last_mono >= INCIDENT_QUIET:
+                del self._open[actor]
+                self._after.put(("close", incident))
+
+    # -- after the response ----------------------------------------------------------------
+
+    def _save_new(self, incident: Incident) -> None:
+        from rempart.store import incidents as records
+
+        try:
+            incident.id = records.save_incident(
+                self.store,
+                started_at=incident.started_at,
+                detected_at=incident.detected_at,
+                folder=str(incident.folder),
+                actor_pid=incident.actor_pid,
+                actor_name=incident.actor_name,
+                actor_user=incident.actor_user,
+                score=incident.score,
+                reason="; ".join(incident.reasons),
+                action=incident.action,
+                files_affected=incident.files_affected,
+                drill=incident.drill,
+                timeline=incident.timeline_copy(),
+            )
+        except Exception as exc:
+            incident.add("error", detail=f"store: {exc}"[:300])
+
+    def _save_update(self, incident: Incident, close: bool = False) -> None:
+        if self.store is None or incident.id is None:
+            return
+        from rempart.store import incidents as records
+
+        records.update_incident(
+            self.store,
+            incident.id,
+            timeline=incident.timeline_copy(),
+            files_affected=incident.files_affected,
+            close=close,
+        )
+
+    def _after_new(self, incident: Incident) -> None:
+        if self.snapshot_hook is not None:
+            try:
+                self.snapshot_hook(incident)
+                incident.add("snapshot", detail="requested")
+            except Exception as exc:
+                incident.add("snapshot", detail=f"failed: {type(exc).__name__}: {exc}"[:300])
+        deliveries: list[Delivery] = self.alerter.send(incident)
+        for d in deliveries:
+            incident.add(f"alert_{d.channel}", detail=("sent: " if d.ok else "failed: ") + d.detail)
+        if self.on_incident is not None:
+            try:
+                self.on_incident(incident)
+            except Exception as exc:
+                incident.add("error", detail=f"on_incident: {exc}"[:300])
+        self._save_update(incident)
+
+    def _save_baseline(self) -> None:
+        save = getattr(self.baseline, "save", None)
+        if save is None:
+            return
+        try:
+            save(self.store)
+        except Exception as exc:
+            self.errors.append(f"baseline save: {exc}")
+
+
+# -- the seams with the detector's API (one place to adapt) ------------------------------
+
+
+def _is_canary(path: Path) -> bool:
+    from rempart.sentinel import canaries
+
+    return bool(canaries.is_canary(path))
+
+
+def _build_baseline(baseline_cls: Any, folders: Sequence[Path], store: Any, progress: Any) -> Any:
+    return baseline_cls.build(folders, progress=progress)
+
+
+def _make_detector(detector_cls: Any, settings: SentinelSettings, allowlist: Allowlist) -> Any:
+    return detector_cls()
+
+
+def _detector_event(event: FileEvent, kind: str, path: Path, dest: Path | None) -> Any:
+    from rempart.sentinel.detector import Event
+
+    return Event(at=event.at, kind=kind, path=path, dest=dest, pid=event.pid, process=event.process)
+
+
+def _acts(verdict: Any) -> bool:
+    return True
+
+
+def _verdict_pid(verdict: Any) -> int | None:
+    actor = getattr(verdict, "actor", None)
+    return actor if isinstance(actor, int) else None
+
+
+def _entry_from(signals: Any, path: Path) -> Any:
+    return None
+
+
+def _response_detail(result: ResponseResult) -> str:
+    parts = []
+    if result.pid is not None:
+        parts.append(f"{result.name or '?'} pid {result.pid} ({result.user or '?'})")
+    if result.children:
+        parts.append("children " + ", ".join(str(c) for c in result.children))
+    if result.candidates:
+        parts.append("candidates: " + ", ".join(c.label() for c in result.candidates))
+    return "; ".join(parts) or result.action
