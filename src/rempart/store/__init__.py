@@ -173,8 +173,11 @@ class Store:
                     cves=list(f.cves),
                 )
             )
+        from rempart.store.lifecycle import update_life
+
         with self._session() as session:
             session.add(row)
+            update_life(session, audit)
 
     # -- reading ---------------------------------------------------------------------
 
@@ -333,4 +336,32 @@ def _to_audit(row: AuditRow) -> Audit:
     )
 
 
-__all__ = ["AuditDiff", "AuditSummary", "Store", "default_url", "diff_audits"]
+# The life of findings, accepted risks and the grade's history (they need Store: imported last).
+from rempart.store.lifecycle import (  # noqa: E402
+    Acceptance,
+    FindingLife,
+    HistoryPoint,
+    accept_risk,
+    acceptances,
+    accepted_keys,
+    finding_life,
+    grade_history,
+    revoke,
+)
+
+__all__ = [
+    "Acceptance",
+    "AuditDiff",
+    "AuditSummary",
+    "FindingLife",
+    "HistoryPoint",
+    "Store",
+    "accept_risk",
+    "acceptances",
+    "accepted_keys",
+    "default_url",
+    "diff_audits",
+    "finding_life",
+    "grade_history",
+    "revoke",
+]
