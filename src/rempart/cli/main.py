@@ -89,3 +89,4 @@ from rempart.cli import demo as _demo  # noqa: E402,F401
 from rempart.cli import lab as _lab  # noqa: E402,F401
 from rempart.cli import scan as _scan  # noqa: E402,F401
 from rempart.cli import survey as _survey  # noqa: E402,F401
+from rempart.cli import watch as _watch  # noqa: E402,F401
