@@ -1,0 +1,136 @@
+"""Cutting files into chunks (docs/vault-format.md, section 3).
+
+Ordinary files: FastCDC with a keyed gear table, computed as the package's compiled FastCDC
+over the bytes mapped through a key-derived permutation (same cut points, C speed).
+Database files: fixed chunks aligned on pages, so that a changed page costs one small chunk.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import struct
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import PurePath
+from typing import BinaryIO
+
+import blake3
+from fastcdc.fastcdc_cy import fastcdc_cy
+
+MIN_SIZE = 512 * 1024
+AVG_SIZE = 1024 * 1024
+MAX_SIZE = 8 * 1024 * 1024
+WINDOW = 16 * 1024 * 1024
+PAGES_PER_CHUNK = 2
+DEFAULT_PAGE_SIZE = 8192
+FIXED_READ = 4 * 1024 * 1024
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+DATABASE_EXTENSIONS = frozenset(
+    {".mdf", ".ndf", ".ldf", ".fdb", ".gdb", ".fic", ".ndx", ".mmo", ".db"}
+)
+
+
+def gear_permutation(chunker_key: bytes) -> bytes:
+    """The 256-byte translation table π (Fisher–Yates driven by keyed BLAKE3, section 3.1)."""
+    stream = blake3.blake3(b"rempart chunker permutation v1", key=chunker_key).digest(length=1024)
+    words = struct.unpack("<256I", stream)
+    perm = list(range(256))
+    for i in range(255, 0, -1):
+        j = words[i] % (i + 1)
+        perm[i], perm[j] = perm[j], perm[i]
+    return bytes(perm)
+
+
+@dataclass(frozen=True)
+class ChunkerParams:
+    min_size: int = MIN_SIZE
+    avg_size: int = AVG_SIZE
+    max_size: int = MAX_SIZE
+    pages_per_chunk: int = PAGES_PER_CHUNK
+
+
+def _read_full(fh: BinaryIO, size: int) -> bytes:
+    parts: list[bytes] = []
+    want = size
+    while want > 0:
+        part = fh.read(want)
+        if not part:
+            break
+        parts.append(part)
+        want -= len(part)
+    return parts[0] if len(parts) == 1 else b"".join(parts)
+
+
+class Chunker:
+    """Cuts a stream into chunks; one instance per repository (the permutation is keyed)."""
+
+    def __init__(self, chunker_key: bytes, params: ChunkerParams | None = None) -> None:
+        self.params = params or ChunkerParams()
+        self.table = gear_permutation(chunker_key)
+
+    def cdc(self, fh: BinaryIO) -> Iterator[bytes]:
+        """Content-defined chunks of ``fh``, read in windows (memory: about two windows)."""
+        p = self.params
+        carry = b""
+        while True:
+            block = _read_full(fh, WINDOW)
+            eof = len(block) < WINDOW
+            buf = carry + block if carry else block
+            carry = b""
+            if not buf:
+                return
+            if len(buf) <= p.min_size:
+                if eof:
+                    yield buf
+                    return
+                carry = buf
+                continue
+            cuts = [
+                (c.offset, c.length)
+                for c in fastcdc_cy(
+                    buf.translate(self.table),
+                    min_size=p.min_size,
+                    avg_size=p.avg_size,
+                    max_size=p.max_size,
+                )
+            ]
+            if not eof:
+                last_offset, _last_len = cuts.pop()
+                carry = buf[last_offset:]
+            for offset, length in cuts:
+                yield buf[offset : offset + length]
+            if eof:
+                return
+
+    def fixed(self, fh: BinaryIO, chunk_size: int) -> Iterator[bytes]:
+        """Chunks of ``chunk_size`` bytes at offsets that are multiples of it."""
+        per_read = max(1, FIXED_READ // chunk_size) * chunk_size
+        while True:
+            block = _read_full(fh, per_read)
+            if not block:
+                return
+            for offset in range(0, len(block), chunk_size):
+                yield block[offset : offset + chunk_size]
+            if len(block) < per_read:
+                return
+
+
+def database_page_size(
+    path: PurePath, head: bytes, globs: Sequence[str], page_size: int
+) -> int | None:
+    """The page size when ``path`` is a database file (section 3.2), else ``None``."""
+    if head.startswith(SQLITE_MAGIC) and len(head) >= 18:
+        (raw,) = struct.unpack(">H", head[16:18])
+        size = 65536 if raw == 1 else raw
+        if size >= 512 and size & (size - 1) == 0:
+            return size
+        return page_size
+    if path.suffix.lower() in DATABASE_EXTENSIONS:
+        return page_size
+    text = str(path).replace("\\", "/").lower()
+    for pattern in globs:
+        pat = pattern.replace("\\", "/").lower()
+        if fnmatch.fnmatchcase(text, pat) or fnmatch.fnmatchcase(path.name.lower(), pat):
+            return page_size
+    return None
