@@ -87,6 +87,9 @@ from rempart.cli import audit as _audit  # noqa: E402,F401
 from rempart.cli import data as _data  # noqa: E402,F401
 from rempart.cli import demo as _demo  # noqa: E402,F401
 from rempart.cli import lab as _lab  # noqa: E402,F401
+from rempart.cli import report as _report  # noqa: E402,F401
 from rempart.cli import scan as _scan  # noqa: E402,F401
+from rempart.cli import serve as _serve  # noqa: E402,F401
 from rempart.cli import survey as _survey  # noqa: E402,F401
 from rempart.cli import watch as _watch  # noqa: E402,F401
+from rempart.cli import backup as _backup  # noqa: E402,F401
