@@ -481,16 +481,22 @@ def _xray(variant: int) -> tuple[int, int, list[int], bytes]:
     return width, height, pixels, encode_grey(width, height, pixels, quality=90)
 
 
-def _jpeg(rng: random.Random, patient: tuple[int, str, str], index: int) -> bytes:
-    """A valid JPEG: the cached image with a comment segment naming the synthetic patient."""
+def xray_jpeg(index: int, label: str) -> bytes:
+    """A valid JPEG x-ray (one of four synthetic images) with ``label`` in a comment
+    segment: what imaging software saves, made fast enough for hundreds of files."""
     base = _xray(index % 4)[3]
-    comment = (
-        f"Rempart synthetic x-ray SYN{patient[0]:05d} {patient[1]} {patient[2]} #{index} "
-        f"kV=60 mA=7 t={rng.randint(80, 250)}ms"
-    ).encode()
+    comment = label.encode("utf-8")[:60000]
     com = b"\xff\xfe" + (len(comment) + 2).to_bytes(2, "big") + comment
     app0_end = 2 + 2 + int.from_bytes(base[4:6], "big")
     return base[:app0_end] + com + base[app0_end:]
+
+
+def _jpeg(rng: random.Random, patient: tuple[int, str, str], index: int) -> bytes:
+    return xray_jpeg(
+        index,
+        f"Rempart synthetic x-ray SYN{patient[0]:05d} {patient[1]} {patient[2]} #{index} "
+        f"kV=60 mA=7 t={rng.randint(80, 250)}ms",
+    )
 
 
 def _dicom(rng: random.Random, patient: tuple[int, str, str], index: int, seed: int) -> bytes:
