@@ -1,0 +1,108 @@
+"""What the pages show, built once per state of the store and kept.
+
+Building the practice's report (grade, plan, finding views, history) reads every finding
+of the audit and recomputes the grade of past audits: far too slow to do per request
+with 1,000 findings and twenty people (or tabs) asking at once. A :class:`Snapshot` is
+keyed by the audit, the language, the day and :func:`rempart.web.queries.state_stamp`
+(which moves with every new audit, acceptance, revocation, backup or drill), so a page
+is never stale and the costly part is done once per change.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from rempart.report.practice import FindingView, PracticeReport, build_report
+from rempart.store import Store
+from rempart.web.queries import state_stamp
+from rempart.web.words import LANGUAGE_LOCK
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One audit's report in one language, with what the findings page filters on."""
+
+    report: PracticeReport
+    keys: tuple[str, ...]  # finding_key of each report.findings entry, same order
+    haystacks: tuple[str, ...]  # lower-case text searched by the findings filter
+    addresses: tuple[str, ...]  # devices with findings, for the filter's choices
+    built_at: datetime
+
+
+def _haystack(view: FindingView) -> str:
+    f = view.finding
+    parts = [f.check_id, f.target, view.target, view.title, " ".join(f.cves)]
+    parts.extend(value for _label, value in view.evidence)
+    return " ".join(p for p in parts if p).lower()
+
+
+def build_snapshot(store: Store, audit_id: str | None, lang: str) -> Snapshot | None:
+    """The report of ``audit_id`` (the latest audit when ``None``), or ``None`` when the
+    store holds no audit yet."""
+    audit = store.latest_audit() if audit_id is None else store.get_audit(audit_id)
+    if audit is None:
+        return None
+    with LANGUAGE_LOCK:  # the report's words are looked up in the process-wide language
+        report = build_report(audit, store=store, lang=lang)
+    views = report.findings
+    addresses = sorted(
+        {v.finding.address for v in views if v.finding.address},
+        key=_address_order,
+    )
+    return Snapshot(
+        report=report,
+        keys=tuple(v.key for v in views),
+        haystacks=tuple(_haystack(v) for v in views),
+        addresses=tuple(addresses),
+        built_at=datetime.now(UTC),
+    )
+
+
+def _address_order(address: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(part) for part in address.split("."))
+    except ValueError:
+        return (1 << 16,)
+
+
+class SnapshotCache:
+    """Snapshots by (audit, language, day, store stamp); a few kept, least recent dropped.
+
+    Twenty requests arriving together for a new state build it once: the others wait for
+    the first one's result instead of building it too.
+    """
+
+    def __init__(self, size: int = 8) -> None:
+        self._size = size
+        self._items: OrderedDict[tuple[Any, ...], Snapshot | None] = OrderedDict()
+        self._lock = threading.Lock()
+        self._building: dict[tuple[Any, ...], threading.Lock] = {}
+
+    def get(self, store: Store, audit_id: str | None, lang: str) -> Snapshot | None:
+        stamp = state_stamp(store)
+        key = (audit_id, lang, datetime.now(UTC).date(), stamp)
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+            build_lock = self._building.setdefault(key, threading.Lock())
+        with build_lock:
+            with self._lock:
+                if key in self._items:
+                    return self._items[key]
+            snapshot = build_snapshot(store, audit_id, lang)
+            with self._lock:
+                self._items[key] = snapshot
+                self._items.move_to_end(key)
+                while len(self._items) > self._size:
+                    self._items.popitem(last=False)
+                self._building.pop(key, None)
+            return snapshot
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
