@@ -1,83 +1,30 @@
-"""Who may write ciphertext-like data, and where writes are not judged.
+"""Who may write ciphertext-like data, and where writes are not judged — for the response.
 
-Legitimate writers of encrypted or compressed data must never be stopped: 7-Zip with AES,
-backup software (Rempart's own vault included), VeraCrypt, the database engines of the
-practice software (SQL Server, PostgreSQL, Firebird, HFSQL, MySQL/MariaDB, SQL Anywhere).
-The built-in list below is extended by ``[sentinel] allow_processes`` (names or full paths)
-and ``allow_paths`` (folders or globs whose writes are not judged at all).
-
-The response asks :meth:`Allowlist.process_allowed` before suspending anything; the service
-asks :meth:`Allowlist.path_allowed` before inspecting a file. Names compare without case
-and without ``.exe``, so one list serves Windows and Linux.
+The list itself is the detector's (:class:`rempart.sentinel.detector.ProcessAllowList`:
+``data/allowlist.toml`` — 7-Zip and other archivers with AES, backup software with Rempart's
+own vault, VeraCrypt and BitLocker, the database engines of practice software — extended by
+``[sentinel] allow_processes`` and ``allow_paths``). One list serves both: the detector lowers
+or cancels the score of these writers, and the response never suspends or kills a process
+the list names at all (weight below 1), even when a canary made the verdict strong: it names
+it instead, and the person decides. The service skips files under ``allow_paths`` before
+reading them.
 """
 
 from __future__ import annotations
 
-import fnmatch
-import os
-from collections.abc import Iterable
+import time
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
 from rempart.config import SentinelSettings
-
-# Process names (lower case, no .exe) of legitimate writers of ciphertext-like data.
-BUILTIN_PROCESSES: tuple[str, ...] = (
-    # archivers with encryption
-    "7z",
-    "7za",
-    "7zz",
-    "7zg",
-    "7zfm",
-    "winrar",
-    "rar",
-    # disk and file encryption
-    "veracrypt",
-    "truecrypt",
-    # backup software
-    "rempart",
-    "restic",
-    "borg",
-    "duplicati",
-    "duplicati.server",
-    "veeam.endpoint.service",
-    "veeamagent",
-    "cbengine",
-    "acronis_agent",
-    "wbengine",
-    "robocopy",
-    "rsync",
-    # database engines of practice software
-    "sqlservr",
-    "postgres",
-    "fbserver",
-    "fb_inet_server",
-    "firebird",
-    "manta",
-    "manta64",
-    "mantamanager",
-    "hfsql",
-    "mysqld",
-    "mariadbd",
-    "dbsrv16",
-    "dbsrv17",
-    "dbeng17",
-    "4d server",
-)
-
-
-def _normal(name: str) -> str:
-    name = name.strip().lower()
-    return name[:-4] if name.endswith(".exe") else name
+from rempart.sentinel.detector import Event, ProcessAllowList
 
 
 @dataclass(frozen=True)
 class Allowlist:
-    """Process names, executable paths and path globs that the sentinel leaves alone."""
+    """The response's view of the allow-list."""
 
-    names: frozenset[str]
-    executables: frozenset[str]
-    path_globs: tuple[str, ...]
+    policy: ProcessAllowList
 
     @classmethod
     def from_settings(cls, settings: SentinelSettings | None = None) -> Allowlist:
@@ -85,34 +32,23 @@ class Allowlist:
         return cls.build(settings.allow_processes, settings.allow_paths)
 
     @classmethod
-    def build(cls, processes: Iterable[str] = (), paths: Iterable[str] = ()) -> Allowlist:
-        names = set(BUILTIN_PROCESSES)
-        executables: set[str] = set()
-        for item in processes:
-            if "/" in item or "\\" in item:
-                executables.add(os.path.normcase(os.path.normpath(item)))
-            elif item.strip():
-                names.add(_normal(item))
-        globs = []
-        for pattern in paths:
-            if not pattern.strip():
-                continue
-            base = str(Path(pattern).expanduser())
-            globs.append(base)
-            if not any(ch in base for ch in "*?["):
-                globs.append(os.path.join(base, "*"))  # a folder: everything below it
-        return cls(frozenset(names), frozenset(executables), tuple(globs))
+    def build(cls, processes: tuple[str, ...] = (), paths: tuple[str, ...] = ()) -> Allowlist:
+        folders = [str(Path(p).expanduser()) for p in paths if p.strip()]
+        return cls(ProcessAllowList([p for p in processes if p.strip()], folders))
+
+    def _weight(self, path: Path, process: str | None) -> float:
+        return self.policy.weight(
+            Event(at=time.monotonic(), kind="write", path=path, process=process)
+        )
 
     def process_allowed(self, name: str | None, exe: str | None = None) -> bool:
-        if name and _normal(name) in self.names:
-            return True
-        if exe:
-            if os.path.normcase(os.path.normpath(exe)) in self.executables:
-                return True
-            if _normal(PurePath(exe).name) in self.names:
+        """The process is a listed writer (by name, or by its executable's path or name)."""
+        nowhere = Path(PurePath("/"))
+        for process in (name, exe):
+            if process and self._weight(nowhere, process) < 1.0:
                 return True
         return False
 
     def path_allowed(self, path: Path | str) -> bool:
-        text = str(path)
-        return any(fnmatch.fnmatch(text, pattern) for pattern in self.path_globs)
+        """Writes under this path are never judged (``allow_paths``)."""
+        return self._weight(Path(path), None) == 0.0

@@ -180,25 +180,33 @@ class IoTracker:
     def sample(self) -> None:
         current: dict[int, int] = {}
         for proc in psutil.process_iter():
-            try:
-                current[proc.pid] = proc.io_counters().write_bytes
-            except (psutil.Error, AttributeError, NotImplementedError):
-                continue
+            written = _written(proc)
+            if written >= 0:
+                current[proc.pid] = written
         with self._lock:
             self._delta = {
                 pid: written - self._last.get(pid, written) for pid, written in current.items()
             }
             self._last = current
 
-    def written(self, pid: int) -> int:
+    def written(self, proc: psutil.Process) -> int:
+        """Bytes written since the last sample (all of them for a process born since)."""
+        now = _written(proc)
+        if now < 0:
+            return -1
         with self._lock:
-            last = self._last.get(pid)
-        if last is None:
-            return -1
-        try:
-            return psutil.Process(pid).io_counters().write_bytes - last
-        except (psutil.Error, AttributeError, NotImplementedError):
-            return -1
+            last = self._last.get(proc.pid, 0)
+        return max(0, now - last)
+
+
+def _written(proc: psutil.Process) -> int:
+    """Bytes the process asked to write (``write_chars`` on Linux: at once, not when the
+    page cache is flushed), or -1 when the OS does not say."""
+    try:
+        io = proc.io_counters()
+    except (psutil.Error, AttributeError, NotImplementedError):
+        return -1
+    return int(getattr(io, "write_chars", io.write_bytes))
 
 
 def candidates(
@@ -218,7 +226,7 @@ def candidates(
         open_here = sum(
             1 for f in files if f.path == folder_text or f.path.startswith(folder_text + os.sep)
         )
-        written = tracker.written(proc.pid) if tracker is not None else -1
+        written = tracker.written(proc) if tracker is not None else -1
         if open_here == 0 and written <= 0:
             continue
         name, user, exe = _describe(proc)

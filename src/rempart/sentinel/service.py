@@ -50,6 +50,8 @@ FILES_PER_ACTOR = 10_000
 INCIDENT_QUIET = 60.0  # seconds without a new verdict before an incident is closed
 HEARTBEAT = 10.0  # seconds between heartbeats in the store
 WRITE_REINSPECT = 0.05  # a file being written is inspected again at most this often (s)
+_INSPECTED = ("write", "close_write", "create", "moved_to", "rename")
+_WRITES = (*_INSPECTED, "delete")
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -81,6 +83,7 @@ class Incident:
     stopped_mono: float | None = None  # when the culprit was suspended
     key: Any = None  # the detector's actor (pid, or folder window)
     last_mono: float = 0.0
+    dirty: bool = field(default=False, repr=False, compare=False)  # an update is queued
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @property
@@ -190,10 +193,9 @@ class Sentinel:
     def start(self) -> None:
         """Build or load the baseline, place canaries, arm the watches, start the threads.
         Returns once the watches are set up: from then on, every change is seen."""
+        from rempart.sentinel import canaries
         from rempart.sentinel.baseline import Baseline
         from rempart.sentinel.detector import Detector
-
-        from rempart.sentinel import canaries
 
         if self._started:
             return
@@ -206,7 +208,7 @@ class Sentinel:
         if self.settings.canaries:
             for folder in self.folders:
                 self.canary_files.extend(canaries.place(folder))
-        self.detector = _make_detector(Detector, self.settings, self.allowlist)
+        self.detector = _make_detector(Detector, self.folders, self.allowlist)
         backend.arm()
         self._backend = backend
         self.mode = backend.mode
@@ -320,6 +322,7 @@ class Sentinel:
                 if what == "new":
                     self._after_new(incident)
                 elif what == "update":
+                    incident.dirty = False
                     self._save_update(incident)
                 elif what == "close":
                     self._save_update(incident, close=True)
@@ -387,7 +390,8 @@ class Sentinel:
 
         target = dest or path
         signals = None
-        if kind in ("write", "close_write", "create", "moved_to", "rename") and not event.is_dir:
+        if kind in _INSPECTED and not event.is_dir:
+            # For a rename, the source's baseline tells what the file was.
             entry = self.baseline.get(path) if self.baseline is not None else None
             signals = inspect(target, entry)
             self.files_inspected += 1
@@ -395,27 +399,33 @@ class Sentinel:
             self._inspected.move_to_end(target)
             if len(self._inspected) > 4096:
                 self._inspected.popitem(last=False)
-        actor = event.pid if event.pid is not None else self._folder_of(target)
-        if kind in ("write", "close_write", "create", "moved_to", "rename", "delete"):
-            if not _is_canary(target) and not event.is_dir:
-                self._actor_files.add(actor, target, event.at)
-        detector_event = _detector_event(event, kind, path, dest)
-        verdict = self.detector.feed(detector_event, signals)
-        if verdict is not None and _acts(verdict):
-            self._respond(event, verdict, actor, target)
+        devent = _detector_event(event, kind, path, dest)
+        actor = self.detector.actor_of(devent)
+        if kind in _WRITES and not event.is_dir and not _is_canary(target):
+            self._actor_files.add(actor, target, event.at)
+        verdict = self.detector.feed(devent, signals)
+        if verdict is not None:
+            self._respond(event, verdict, target)
             return
-        if kind == "close_write" and signals is not None and self.baseline is not None:
-            self._learn(target, signals)
         incident = self._open.get(actor)
-        if incident is not None and kind != "delete":
+        if incident is not None:
             self._grow(incident, event, target)
+            return
+        self._learn(kind, path, dest, signals)
 
-    def _learn(self, path: Path, signals: Any) -> None:
+    def _learn(self, kind: str, path: Path, dest: Path | None, signals: Any) -> None:
         """A benign change: the baseline follows it (the file's new normal)."""
+        if self.baseline is None:
+            return
         try:
-            entry = _entry_from(signals, path)
-            if entry is not None:
-                self.baseline.update(path, entry)
+            if kind == "delete":
+                self.baseline.remove(path)
+            elif signals is None or signals.weight > 0 or signals.canary:
+                return
+            elif kind == "rename" and dest is not None:
+                self.baseline.rename(path, dest)
+            elif kind == "close_write":
+                self.baseline.update(path)
         except Exception as exc:
             if len(self.errors) < 100:
                 self.errors.append(f"baseline {path}: {exc}")
@@ -425,39 +435,47 @@ class Sentinel:
         judged as if it had just been written (the writer is unknown)."""
         from rempart.sentinel.signals import inspect
 
-        now = time.monotonic()
         for path, st in walk_files(root):
+            if _is_canary(path) or self.allowlist.path_allowed(path):
+                continue
             entry = self.baseline.get(path) if self.baseline is not None else None
             if entry is not None and entry.size == st.st_size and entry.mtime == st.st_mtime:
                 continue
-            event = FileEvent(now, "close_write", path)
+            event = FileEvent(time.monotonic(), "close_write", path)
             signals = inspect(path, entry)
             self.files_inspected += 1
-            verdict = self.detector.feed(_detector_event(event, "close_write", path, None), signals)
-            if verdict is not None and _acts(verdict):
-                self._respond(event, verdict, self._folder_of(path), path)
+            devent = _detector_event(event, "close_write", path, None)
+            verdict = self.detector.feed(devent, signals)
+            if verdict is not None:
+                self._respond(event, verdict, path)
+            elif signals is not None and signals.weight == 0 and self.baseline is not None:
+                self.baseline.update(path)
 
     def _folder_of(self, path: Path) -> Path:
+        best = None
         for folder in self.folders:
             if path == folder or folder in path.parents:
-                return folder
-        return path.parent
+                if best is None or len(folder.parts) > len(best.parts):
+                    best = folder
+        return best or path.parent
 
     # -- response ------------------------------------------------------------------------
 
-    def _respond(self, event: FileEvent, verdict: Any, actor: Any, path: Path) -> None:
+    def _respond(self, event: FileEvent, verdict: Any, path: Path) -> None:
         detected_mono = time.monotonic()
+        actor = verdict.actor
         existing = self._open.get(actor)
         if existing is not None:
-            self._grow(existing, event, path, verdict)
+            for p in verdict.files:
+                self._grow(existing, event, Path(p))
+            existing.score = max(existing.score, float(verdict.score))
             return
-        pid = event.pid if event.pid is not None else _verdict_pid(verdict)
+        pid = verdict.pid if verdict.pid is not None else event.pid
         if pid is not None:
             result = stop(pid, self.settings.response, self.allowlist)
         else:
-            result = ResponseResult(
-                "named", candidates=candidates(self._folder_of(path), self._io, self.allowlist)
-            )
+            found = candidates(self._folder_of(path), self._io, self.allowlist)
+            result = ResponseResult("named", candidates=found)
         now = datetime.now(UTC)
         first_mono, files = self._actor_files.get(actor)
         first_mono = first_mono if first_mono is not None else event.at
@@ -470,10 +488,10 @@ class Sentinel:
             detected_mono=detected_mono,
             folder=self._folder_of(path),
             actor_pid=result.pid,
-            actor_name=result.name or event.process,
+            actor_name=result.name or verdict.process or event.process,
             actor_user=result.user,
-            score=float(getattr(verdict, "score", 0.0)),
-            reasons=tuple(getattr(verdict, "reasons", ()) or ()),
+            score=float(verdict.score),
+            reasons=tuple(verdict.reasons),
             action=result.action,
             candidates=result.candidates,
             files=[p for p in files if not _is_canary(p)],
@@ -482,11 +500,13 @@ class Sentinel:
             key=actor,
             last_mono=detected_mono,
         )
-        for p in getattr(verdict, "files", ()) or ():
+        for p in verdict.files:
             p = Path(p)
             if p not in incident.files and not _is_canary(p):
                 incident.files.append(p)
-        incident.add("first_event", detail=f"{len(files)} file(s) written by this actor")
+        incident.add(
+            "first_event", detail=f"{len(files)} file(s) written by this actor before detection"
+        )
         incident.add("detected", path, "; ".join(incident.reasons))
         incident.add(result.action, detail=_response_detail(result))
         for note in result.notes:
@@ -499,9 +519,7 @@ class Sentinel:
             self._incident_cond.notify_all()
         self._after.put(("new", incident))
 
-    def _grow(
-        self, incident: Incident, event: FileEvent, path: Path, verdict: Any | None = None
-    ) -> None:
+    def _grow(self, incident: Incident, event: FileEvent, path: Path) -> None:
         incident.last_mono = event.at
         if event.kind == "delete" or _is_canary(path):
             return
@@ -509,8 +527,10 @@ class Sentinel:
             if path in incident.files or len(incident.files) >= FILES_PER_ACTOR:
                 return
             incident.files.append(path)
-        incident.add("file", path, "written after detection")
-        self._after.put(("update", incident))
+        incident.add("file", path, "seen after detection")
+        if not incident.dirty:  # one store update for a burst of files
+            incident.dirty = True
+            self._after.put(("update", incident))
 
     def _close_quiet(self) -> None:
         now = time.monotonic()
@@ -574,11 +594,10 @@ class Sentinel:
         self._save_update(incident)
 
     def _save_baseline(self) -> None:
-        save = getattr(self.baseline, "save", None)
-        if save is None:
+        if self.baseline is None:
             return
         try:
-            save(self.store)
+            self.baseline.save()
         except Exception as exc:
             self.errors.append(f"baseline save: {exc}")
 
@@ -593,30 +612,19 @@ def _is_canary(path: Path) -> bool:
 
 
 def _build_baseline(baseline_cls: Any, folders: Sequence[Path], store: Any, progress: Any) -> Any:
-    return baseline_cls.build(folders, progress=progress)
+    baseline = baseline_cls(store)
+    baseline.build(folders, progress=progress)
+    return baseline
 
 
-def _make_detector(detector_cls: Any, settings: SentinelSettings, allowlist: Allowlist) -> Any:
-    return detector_cls()
+def _make_detector(detector_cls: Any, folders: Sequence[Path], allowlist: Allowlist) -> Any:
+    return detector_cls(allow=allowlist.policy, roots=list(folders))
 
 
 def _detector_event(event: FileEvent, kind: str, path: Path, dest: Path | None) -> Any:
     from rempart.sentinel.detector import Event
 
     return Event(at=event.at, kind=kind, path=path, dest=dest, pid=event.pid, process=event.process)
-
-
-def _acts(verdict: Any) -> bool:
-    return True
-
-
-def _verdict_pid(verdict: Any) -> int | None:
-    actor = getattr(verdict, "actor", None)
-    return actor if isinstance(actor, int) else None
-
-
-def _entry_from(signals: Any, path: Path) -> Any:
-    return None
 
 
 def _response_detail(result: ResponseResult) -> str:
