@@ -86,6 +86,7 @@ def run() -> None:
 from rempart.cli import audit as _audit  # noqa: E402,F401
 from rempart.cli import data as _data  # noqa: E402,F401
 from rempart.cli import demo as _demo  # noqa: E402,F401
+from rempart.cli import drill as _drill  # noqa: E402,F401
 from rempart.cli import lab as _lab  # noqa: E402,F401
 from rempart.cli import report as _report  # noqa: E402,F401
 from rempart.cli import scan as _scan  # noqa: E402,F401

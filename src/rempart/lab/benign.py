@@ -40,6 +40,7 @@ import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Protocol
 
 from rempart.lab.documents import docx, xlsx
 from rempart.lab.sandbox import Sandbox, SandboxError, open_sandbox, xray_jpeg
@@ -354,6 +355,68 @@ def run_suite(
         if on_done is not None:
             on_done(result)
     return runs
+
+
+class Watching(Protocol):
+    def wait_incident(self, timeout: float) -> Any: ...
+
+
+@dataclass(frozen=True)
+class BenignResult:
+    """One workload under the sentinel's eye: a false alarm is any incident during it."""
+
+    name: str
+    seconds: float
+    ok: bool  # the workload finished by itself (not stopped, no error)
+    alarms: int
+    reasons: tuple[str, ...]
+    stopped_by_sentinel: bool
+    error: str = ""
+
+
+def _last_line(run: WorkloadRun) -> str:
+    if run.returncode == 0:
+        return ""
+    lines = run.stderr.strip().splitlines()
+    return lines[-1] if lines else f"exit {run.returncode}"
+
+
+def run_benign_drill(
+    sandbox: Sandbox,
+    sentinel: Watching,
+    names: Sequence[str] = WORKLOAD_NAMES,
+    *,
+    settle: float = 1.0,
+    on_done: Callable[[BenignResult], None] | None = None,
+) -> list[BenignResult]:
+    """Every workload, one process each, while ``sentinel`` watches the sandbox's data
+    folder; incidents are given to the workload during which (or within ``settle`` s
+    after which) they were detected."""
+    results = []
+    for name in names:
+        run = run_workload(sandbox, name)
+        incidents = []
+        deadline = time.monotonic() + settle  # late verdicts on this workload's files
+        while True:
+            incident = sentinel.wait_incident(max(0.0, deadline - time.monotonic()))
+            if incident is None:
+                break
+            incidents.append(incident)
+        stopped = run.returncode is not None and run.returncode < 0
+        result = BenignResult(
+            name=name,
+            seconds=run.ended - run.started,
+            ok=run.returncode == 0,
+            alarms=len(incidents),
+            reasons=tuple(r for i in incidents for r in getattr(i, "reasons", ()) or ()),
+            stopped_by_sentinel=stopped
+            or any(getattr(i, "actor_pid", None) == run.pid for i in incidents),
+            error=_last_line(run),
+        )
+        results.append(result)
+        if on_done is not None:
+            on_done(result)
+    return results
 
 
 def main(argv: Sequence[str] | None = None) -> int:

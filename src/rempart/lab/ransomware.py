@@ -37,6 +37,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Protocol
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
@@ -71,6 +72,7 @@ class Family:
     interval: float = 0.0  # seconds between two files
     notes: bool = False
     other_user: bool = False
+    order: str = "sorted"  # how it walks the folders: see ORDERS
 
     def describe(self, lang: str) -> str:
         return self.fr if lang == "fr" else self.en
@@ -100,13 +102,20 @@ FAMILIES: tuple[Family, ...] = (
     Family("slow", "encrypts one file every 10 seconds", "chiffre un fichier toutes les 10 s",
            interval=10.0),
     Family("threads", "encrypts with 8 threads at once", "chiffre avec 8 fils d'exécution",
-           threads=8),
+           threads=8, order="random"),
     Family("ransom-note", "drops a ransom note in every folder, then encrypts",
            "dépose une demande de rançon dans chaque dossier puis chiffre", notes=True),
     Family("other-user", "runs as another user (nobody)",
            "s'exécute sous un autre utilisateur (nobody)", other_user=True),
 )  # fmt: skip
 FAMILY_NAMES = tuple(f.name for f in FAMILIES)
+
+# How a family walks the folders. "sorted": each folder's files in name order, then its
+# subfolders (what FindFirstFile gives on NTFS: canaries named to sort first are met
+# first); "deep": the deepest folders first, the protected folder's own files last (a
+# family going for the x-ray and invoice folders: canaries met last, if at all);
+# "random": work queues shared by threads.
+ORDERS = ("sorted", "deep", "random")
 
 
 def family(name: str) -> Family:
@@ -272,7 +281,23 @@ def _drop_privileges(sandbox: Sandbox) -> Sandbox:
     return dataclasses.replace(sandbox, relative=True)
 
 
-def run(sandbox: Sandbox, fam: Family, journal_path: Path, *, interval: float | None = None) -> int:
+def _ordered(sandbox: Sandbox, order: str) -> list[Path]:
+    files = sandbox.data_files()
+    if order == "deep":
+        return sorted(files, key=lambda p: (-len(p.parts), p.parent.as_posix(), p.name))
+    if order == "random":
+        secrets.SystemRandom().shuffle(files)
+    return files
+
+
+def run(
+    sandbox: Sandbox,
+    fam: Family,
+    journal_path: Path,
+    *,
+    interval: float | None = None,
+    order: str | None = None,
+) -> int:
     """The worker's body: encrypt the sandbox's files the family's way. Returns the count."""
     key = sandbox.key()
     fd = os.open(
@@ -283,8 +308,11 @@ def run(sandbox: Sandbox, fam: Family, journal_path: Path, *, interval: float | 
     journal = _Journal(fd)
     if fam.other_user:
         sandbox = _drop_privileges(sandbox)
-    files = sandbox.data_files()
-    journal.write(op="start", pid=os.getpid(), family=fam.name, files=len(files), uid=os.getuid())
+    order = order or fam.order
+    files = _ordered(sandbox, order)
+    journal.write(
+        op="start", pid=os.getpid(), family=fam.name, files=len(files), uid=os.getuid(), order=order
+    )
     pause = fam.interval if interval is None else interval
     if fam.notes:
         for folder in sandbox.folders():
@@ -314,6 +342,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--family", choices=FAMILY_NAMES)
     parser.add_argument("--journal", help="journal file name (in <sandbox>/journal)")
     parser.add_argument("--interval", type=float, default=None)
+    parser.add_argument("--order", choices=ORDERS, default=None)
     parser.add_argument("--undo", action="store_true")
     args = parser.parse_args(argv)
     try:
@@ -325,7 +354,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not args.family:
             parser.error("--family or --undo is required")
         name = args.journal or f"{time.strftime('%Y%m%d-%H%M%S')}-{args.family}.jsonl"
-        run(sandbox, family(args.family), sandbox.journal_dir / name, interval=args.interval)
+        run(
+            sandbox,
+            family(args.family),
+            sandbox.journal_dir / name,
+            interval=args.interval,
+            order=args.order,
+        )
     except SandboxError as exc:
         print(str(exc), file=sys.stderr)
         return 2
@@ -374,7 +409,9 @@ class Attack:
         self.process.wait(timeout=10)
 
 
-def start_attack(sandbox: Sandbox, fam: Family, *, interval: float | None = None) -> Attack:
+def start_attack(
+    sandbox: Sandbox, fam: Family, *, interval: float | None = None, order: str | None = None
+) -> Attack:
     """Start the family in its own process (so that the sentinel can stop it)."""
     sandbox = open_sandbox(sandbox.root)
     if fam.other_user and not can_run_other_user():
@@ -387,6 +424,8 @@ def start_attack(sandbox: Sandbox, fam: Family, *, interval: float | None = None
     ]  # fmt: skip
     if interval is not None:
         command += ["--interval", str(interval)]
+    if order is not None:
+        command += ["--order", order]
     process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
     return Attack(sandbox, fam, process, journal)
 
@@ -583,6 +622,124 @@ def _remove_others(sandbox: Sandbox, keep: Path, paths: list[Path]) -> None:
             continue
         area = "transit" if sandbox.transit in path.parents else "data"
         sandbox.check(path if area == "data" else path.name, area=area).unlink()
+
+
+# --------------------------------------------------------------------------- the drill
+
+
+class Watching(Protocol):
+    """What a drill needs of the sentinel (the CLI wires the real one: the lab does not
+    import the sentinel)."""
+
+    def wait_incident(self, timeout: float) -> Any: ...
+
+
+@dataclass(frozen=True)
+class DrillResult:
+    """One family against the sentinel: what a person wants to know after a drill."""
+
+    family: str
+    order: str
+    files: int  # synthetic files in the sandbox
+    detected: bool
+    latency: float | None  # seconds from the first write to the verdict
+    stopped: bool  # the sentinel itself suspended or killed the culprit
+    action: str  # the incident's action ("killed", "suspended", "named", "none")
+    lost: tuple[str, ...]  # real files whose content changed before the culprit stopped
+    touched: int  # files the simulator had begun to encrypt
+    reasons: tuple[str, ...]
+    restored: bool  # undo put every file back bit for bit
+    regenerated: int = 0  # files torn by the kill, written again from the seed
+    skipped: str | None = None
+
+    @property
+    def lost_count(self) -> int:
+        return len(self.lost)
+
+
+def _culprit_stopped(attack: Attack, incident: Any) -> bool:
+    """Did the sentinel stop *our* simulator (killed, or frozen by a suspend)?"""
+    if getattr(incident, "action", None) not in ("killed", "suspended"):
+        return False
+    if getattr(incident, "actor_pid", None) != attack.pid:
+        return False
+    deadline = time.monotonic() + 5.0
+    while time.monotonic() < deadline:
+        if attack.process.poll() is not None:
+            return True
+        try:
+            import psutil
+
+            if psutil.Process(attack.pid).status() == psutil.STATUS_STOPPED:
+                return True
+        except Exception:  # the process is gone between the two checks
+            return attack.process.poll() is not None
+        time.sleep(0.01)  # a kill is under way: poll its state until the deadline
+    return False
+
+
+def deadline_for(fam: Family, files: int, interval: float | None) -> float:
+    """Seconds a drill waits for a verdict: time for the family to touch a dozen files."""
+    pace = fam.interval if interval is None else interval
+    return 60.0 + 12 * pace
+
+
+def run_drill(
+    sandbox: Sandbox,
+    fam: Family,
+    sentinel: Watching,
+    *,
+    interval: float | None = None,
+    order: str | None = None,
+    timeout: float | None = None,
+) -> DrillResult:
+    """Run ``fam`` in its own process while ``sentinel`` (started, watching the sandbox's
+    data folder) watches; wait for its incident; count the files lost once the culprit is
+    stopped (by the sentinel, or by the drill itself when the sentinel could only name
+    it); undo everything."""
+    files = len(sandbox.manifest())
+    if fam.other_user and not can_run_other_user():
+        return DrillResult(
+            fam.name, order or fam.order, files, False, None, False, "none", (), 0, (), True,
+            skipped=other_user_skip_reason(),
+        )  # fmt: skip
+    attack = start_attack(sandbox, fam, interval=interval, order=order)
+    deadline = time.monotonic() + (timeout or deadline_for(fam, files, interval))
+    incident = None
+    finished_at: float | None = None
+    while time.monotonic() < deadline:
+        incident = sentinel.wait_incident(0.05)
+        if incident is not None:
+            break
+        if attack.finished():
+            finished_at = finished_at or time.monotonic()
+            if time.monotonic() - finished_at > 3.0:  # events still queued get 3 s
+                break
+    stopped = incident is not None and _culprit_stopped(attack, incident)
+    attack.kill()  # whatever the sentinel did, the drill ends the simulator now
+    records = attack.records()
+    first = attack.first_write_at()
+    start = next((r for r in records if r.get("op") == "start"), {})
+    lost = tuple(lost_files(sandbox))
+    touched = len({r["path"] for r in records if r.get("op") == "begin"})
+    report = undo(sandbox)
+    latency = None
+    if incident is not None and first is not None:
+        latency = max(0.0, float(incident.detected_mono) - first)
+    return DrillResult(
+        family=fam.name,
+        order=str(start.get("order", order or fam.order)),
+        files=files,
+        detected=incident is not None,
+        latency=latency,
+        stopped=stopped,
+        action=str(getattr(incident, "action", "none")) if incident is not None else "none",
+        lost=lost,
+        touched=touched,
+        reasons=tuple(getattr(incident, "reasons", ()) or ()),
+        restored=not report.unrecovered,
+        regenerated=report.regenerated,
+    )
 
 
 if __name__ == "__main__":
