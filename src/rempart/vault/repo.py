@@ -254,7 +254,11 @@ class Repository:
 
     @classmethod
     def init(
-        cls, backend: Backend, passphrase: str, params: ChunkerParams | None = None
+        cls,
+        backend: Backend,
+        passphrase: str,
+        params: ChunkerParams | None = None,
+        pack_size: int = PACK_SIZE,
     ) -> tuple[Repository, str]:
         """A new repository; returns it and the recovery key (to show once)."""
         if backend.exists("config", "config"):
@@ -270,7 +274,7 @@ class Repository:
             id=secrets.token_hex(16),
             created=datetime.now(UTC).isoformat(),
             chunker=params or ChunkerParams(),
-            pack_size=PACK_SIZE,
+            pack_size=pack_size,
         )
         for secret, kind in ((passphrase, "passphrase"), (recovery, "recovery")):
             raw = crypto.wrap(master, secret, kind)
@@ -550,9 +554,15 @@ class PackWriter:
         self.blobs_added = 0
         self.packs_added = 0
         self.index_files: list[str] = []
+        self.repacking = False  # prune: blobs already indexed elsewhere are written again
 
     def known(self, blob_id: bytes) -> bool:
+        if self.repacking:
+            return blob_id in self._pending
         return blob_id in self.repo.index or blob_id in self._pending
+
+    def pending(self, blob_id: bytes) -> bool:
+        return blob_id in self._pending
 
     def add(self, type_: int, blob_id: bytes, sealed: bytes, raw_length: int) -> bool:
         """Queue a sealed blob; ``False`` when the repository already has it."""
