@@ -149,7 +149,7 @@ def stop(pid: int, response: str, allowlist: Allowlist) -> ResponseResult:
             continue
         except psutil.Error as exc:
             notes.append(f"cannot kill {victim.pid}: {exc}")
-    _gone, alive = psutil.wait_procs([proc, *kids], timeout=2.0)
+    alive = _still_alive([proc, *kids], timeout=1.0)
     action = "killed" if proc not in alive else "suspended"
     if alive:
         notes.append("still alive after kill: " + ", ".join(str(p.pid) for p in alive))
@@ -163,6 +163,27 @@ def stop(pid: int, response: str, allowlist: Allowlist) -> ResponseResult:
         notes=tuple(notes),
         done_at=stopped_at,
     )
+
+
+def _dead(proc: psutil.Process) -> bool:
+    try:
+        return proc.status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+    except psutil.Error:
+        return False
+
+
+def _still_alive(procs: list[psutil.Process], timeout: float) -> list[psutil.Process]:
+    """The processes not dead yet after ``timeout`` (a zombie is dead: it runs no more code;
+    its parent, or init, reaps it)."""
+    deadline = time.monotonic() + timeout
+    alive = [p for p in procs if not _dead(p)]
+    pause = threading.Event()
+    while alive and time.monotonic() < deadline:
+        pause.wait(0.005)
+        alive = [p for p in alive if not _dead(p)]
+    return alive
 
 
 class IoTracker:
