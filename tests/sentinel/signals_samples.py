@@ -14,6 +14,7 @@ import zlib
 from functools import cache
 from pathlib import Path
 
+import numpy as np
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from rempart.lab import documents, jpeg
@@ -36,13 +37,11 @@ def full(data: bytes) -> bytes:
 
 def every(data: bytes, n: int, period: int) -> bytes:
     """Encrypt the first ``n`` bytes of every ``period`` (LockFile 16/32, BlackBasta 64/192)."""
-    stream = aes_ctr(bytes(len(data)))
-    out = bytearray(data)
-    for start in range(0, len(data), period):
-        end = min(start + n, len(data))
-        for i in range(start, end):
-            out[i] ^= stream[i]
-    return bytes(out)
+    stream = np.frombuffer(aes_ctr(bytes(len(data))), dtype=np.uint8)
+    mask = (np.arange(len(data)) % period) < n
+    out = np.frombuffer(data, dtype=np.uint8).copy()
+    out[mask] ^= stream[mask]
+    return out.tobytes()
 
 
 def lockfile(data: bytes) -> bytes:
@@ -186,10 +185,10 @@ def dicom(pixels: int = 256) -> bytes:
     ds.BitsAllocated = ds.BitsStored = 16
     ds.HighBit = 15
     ds.PixelRepresentation = 0
-    r = random.Random(5)
-    values = [min(4095, max(0, int(1800 + 900 * ((x // 16 + y // 16) % 3 - 1) + r.gauss(0, 60))))
-              for y in range(pixels) for x in range(pixels)]  # fmt: skip
-    ds.PixelData = struct.pack(f"<{len(values)}H", *values)
+    rng = np.random.default_rng(5)
+    y, x = np.mgrid[0:pixels, 0:pixels]
+    values = 1800 + 900 * (((x // 16 + y // 16) % 3) - 1) + rng.normal(0, 60, (pixels, pixels))
+    ds.PixelData = np.clip(values, 0, 4095).astype("<u2").tobytes()
     buffer = io.BytesIO()
     ds.save_as(buffer, enforce_file_format=True)
     return buffer.getvalue()

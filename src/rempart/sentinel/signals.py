@@ -174,14 +174,18 @@ class FileSignals:
         score = 0.0
         if self.encrypted:
             score += 6.0
-        elif self.destroyed:
-            score += 1.5
-        elif self.opaque_new:
+        elif self.destroyed and self.kind_before is not None:
+            score += 1.5  # an existing file broken, though not dense: worth watching
+        elif (
+            self.format_valid is None
+            and self.entropy_jump is not None
+            and self.entropy_jump >= self.jump_margin
+            and self.high_entropy
+        ):
             score += 1.0
-        elif self.format_valid is None and self.high_entropy and self.entropy_jump:
-            score += 1.0 if self.entropy_jump >= self.jump_margin else 0.0
-        if self.tail_valid is False and self.high_entropy and not self.encrypted:
-            score += 0.5
+        # A new dense file of no known structure (opaque_new) weighs nothing by itself:
+        # unpacked software and encrypted archives are like that. The detector weighs it
+        # when an original disappears beside it.
         if self.extension_suspicious:
             score += 4.0 if self.high_entropy else 1.5
         if self.ransom_note:
