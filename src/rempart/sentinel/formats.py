@@ -84,7 +84,13 @@ def _jpeg_head(r: Reader) -> bool | None:
         if marker == 0xDA:  # start of scan: headers done
             return True
         pos += 2 + length
-    return True  # the chain runs past what was read: fine so far
+        if pos + 2 > len(h):
+            # The chain runs past the head: one small read tells whether a marker follows.
+            if pos + 2 > r.size:
+                return None  # truncated (a write in progress) or damaged: cannot tell
+            following = r.read(pos, 2)
+            return None if not following else following[:1] == b"\xff"
+    return True
 
 
 _PNG_SIG = b"\x89PNG\r\n\x1a\n"
