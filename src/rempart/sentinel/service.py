@@ -30,7 +30,7 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -174,6 +174,8 @@ class Sentinel:
         self._threads: list[threading.Thread] = []
         self._incident_cond = threading.Condition()
         self._returned = 0
+        self._progress = threading.Condition()
+        self.recent_paths: deque[Path] = deque(maxlen=1000)  # last paths analysed
         self._open: dict[Any, Incident] = {}
         self._actor_files = _ActorFiles()
         self._inspected: OrderedDict[Path, float] = OrderedDict()
@@ -272,6 +274,22 @@ class Sentinel:
             self._returned += 1
             return incident
 
+    def wait_until(self, predicate: Callable[[], bool], timeout: float) -> bool:
+        """Wait until ``predicate()`` holds, checked after each event analysed (for tests
+        and drills: "the sentinel has seen my marker file"), at most ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        with self._progress:
+            while not predicate():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._progress.wait(min(left, 0.5))
+            return True
+
+    def has_seen(self, path: Path) -> bool:
+        with self._progress:
+            return Path(path) in self.recent_paths
+
     # -- threads -------------------------------------------------------------------------
 
     def _emit(self, event: FileEvent) -> None:
@@ -306,11 +324,15 @@ class Sentinel:
                 self._handle(event)
                 if self._overflowed.is_set() and self._queue.empty():
                     self._overflowed.clear()
+                    self.rescans += 1
                     for root in self.folders:
                         self._rescan(root)
             except Exception as exc:
                 if len(self.errors) < 100:
                     self.errors.append(f"{event.path}: {type(exc).__name__}: {exc}")
+            with self._progress:
+                self.recent_paths.append(event.path)
+                self._progress.notify_all()
 
     def _after_loop(self) -> None:
         while True:
