@@ -7,6 +7,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from rempart import config, i18n
 from rempart.core.errors import DataError
@@ -171,7 +173,8 @@ def test_applicable_agrees_on_many_generated_ranges(tmp_path: Path) -> None:
     rng = random.Random(7)
 
     def version() -> str:
-        return ".".join(str(rng.randrange(0, 12)) for _ in range(rng.randrange(1, 4)))
+        # up to five numbers: the store's keys keep three, the comparator decides the rest
+        return ".".join(str(rng.randrange(0, 12)) for _ in range(rng.randrange(1, 6)))
 
     records = []
     for n in range(300):
@@ -239,7 +242,24 @@ def test_prefetched_facts_are_the_facts_asked_one_by_one() -> None:
         for cve_id in ids:
             assert batched.cve(cve_id) == one_by_one.cve(cve_id)
             assert batched.kev(cve_id) == one_by_one.kev(cve_id)
+            assert batched.cvss(cve_id) == one_by_one.cvss(cve_id)
             assert batched.epss(cve_id) == one_by_one.epss(cve_id)
         assert batched.kev("CVE-2017-0144") is not None  # a real answer, not only None
         assert batched.cve("CVE-2016-6210") is not None
         assert batched.kev("CVE-2021-44228") is not None  # KEV-only facts are not hidden
+
+
+@given(
+    st.lists(st.integers(0, 10**9 - 1), min_size=1, max_size=6),
+    st.lists(st.integers(0, 10**9 - 1), min_size=1, max_size=6),
+)
+def test_range_keys_keep_the_order_of_plain_versions(a: list[int], b: list[int]) -> None:
+    from rempart.vulns import versions
+    from rempart.vulns.store import range_key
+
+    va, vb = ".".join(map(str, a)), ".".join(map(str, b))
+    ka, kb = range_key(va), range_key(vb)
+    assert ka is not None and kb is not None
+    if versions.compare(va, vb) <= 0:
+        assert ka <= kb, (va, vb)
+    assert range_key("7.4p1") is None and range_key("") is None

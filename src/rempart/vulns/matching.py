@@ -617,8 +617,7 @@ def _kb_facts(
         kev = True
         ransomware = bool(getattr(kev_row, "known_ransomware", False)) or ransomware
     if cvss is None:
-        cve_row = kb.cve(cve_id)
-        value = getattr(cve_row, "cvss", None) if cve_row is not None else None
+        value = kb.cvss(cve_id)
         cvss = float(value) if isinstance(value, (int, float)) else None
     return kev, ransomware, float(epss) if isinstance(epss, (int, float)) else None, cvss
 

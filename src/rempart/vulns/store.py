@@ -20,14 +20,16 @@ Schema (version :data:`SCHEMA_VERSION`)::
         cvss_score, cvss_severity, cvss_vector)
     cpe_match(cve_id, criteria, part, vendor, product, version, update_,
               version_start_including, version_start_excluding,
-              version_end_including, version_end_excluding, vulnerable, end_rank, exact_rank)
+              version_end_including, version_end_excluding, vulnerable,
+              lo_key, hi_key, exact_key)
         INDEX (vendor, product), INDEX (cve_id)
 
-``end_rank`` (``major * 1,000,000 + minor`` of the upper bound when it is a plain dotted
-number, else NULL) and ``exact_rank`` (the same of the criteria's own version, for rows
-without a range) let :meth:`KnowledgeBase.applicable` leave out, inside SQLite, the rows
-whose range ends on an older major.minor than the version asked about, or that name
-another major.minor.
+``lo_key``/``hi_key`` (the lower and upper bound of a range, and ``exact_key`` the
+criteria's own version for rows without one) are :func:`range_key` texts: the first three
+numbers of a plain dotted version, zero-padded so that SQLite's text order is the version
+order (NULL when a bound is not a plain number; ``exact_key`` is ``-`` for "not
+applicable"). They let :meth:`KnowledgeBase.applicable` leave out, inside SQLite, the rows
+that certainly do not hold the version asked about.
     kev(cve_id PRIMARY KEY, vendor, product, name, date_added, due_date,
         known_ransomware, notes, required_action)
     epss(cve_id PRIMARY KEY, score, percentile, date)
@@ -53,7 +55,7 @@ from rempart import config
 from rempart.core.errors import DataError
 from rempart.i18n import _
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 FILENAME = "vulns.db"
 BATCH = 5000
 
@@ -90,8 +92,9 @@ CREATE TABLE IF NOT EXISTS cpe_match (
     version_end_including TEXT,
     version_end_excluding TEXT,
     vulnerable INTEGER NOT NULL,
-    end_rank INTEGER,
-    exact_rank INTEGER
+    lo_key TEXT,
+    hi_key TEXT,
+    exact_key TEXT
 );
 CREATE TABLE IF NOT EXISTS kev (
     cve_id TEXT PRIMARY KEY,
@@ -196,7 +199,7 @@ class FeedState:
 # One ``cpe_match`` row in column order (plain tuples: a full NVD import writes over a
 # million of them, and a tuple costs a fraction of a frozen dataclass):
 # (criteria, part, vendor, product, version, update, start_including, start_excluding,
-#  end_including, end_excluding, vulnerable)
+#  end_including, end_excluding, vulnerable, lo_key, hi_key, exact_key)
 MatchTuple = tuple[
     str,
     str,
@@ -209,25 +212,32 @@ MatchTuple = tuple[
     str | None,
     str | None,
     int,
-    int | None,
-    int | None,
+    str | None,
+    str | None,
+    str | None,
 ]
 
-_PLAIN = re.compile(r"(\d{1,6})(?:\.(\d{1,6}))?(?:\.\d{1,9}){0,6}")
+_PLAIN = re.compile(r"\d{1,9}(?:\.\d{1,9}){0,7}")
+KEY_PARTS = 3  # numbers of a version kept in its key
 
 
-def end_rank(text: str | None) -> int | None:
-    """``major * 1,000,000 + minor`` of a plain dotted number (``2.4.49`` → 2000004), else None.
+def range_key(text: str | None) -> str | None:
+    """The first three numbers of a plain dotted version, zero-padded (``2.4.49`` →
+    ``000000002.000000004.000000049``), else None.
 
-    Used only to leave out rows that certainly do not apply: a range ending before
-    major.minor of the version cannot hold it, whatever the rest of the version says.
+    Text order of keys is the order of the versions they were cut from, and cutting keeps
+    ``≤``: when ``a ≤ b`` then ``key(a) ≤ key(b)``. So a row whose upper bound's key is
+    below the version's key cannot hold the version, whatever the rest of either says; the
+    comparator decides for every row that is kept.
     """
     if not text:
         return None
-    m = _PLAIN.fullmatch(text.strip())
-    if m is None:
+    text = text.strip()
+    if _PLAIN.fullmatch(text) is None:
         return None
-    return int(m.group(1)) * 1_000_000 + int(m.group(2) or 0)
+    parts = [int(p) for p in text.split(".")[:KEY_PARTS]]
+    parts += [0] * (KEY_PARTS - len(parts))
+    return ".".join(f"{p:09d}" for p in parts)
 
 
 @dataclass(frozen=True)
@@ -327,20 +337,21 @@ class KnowledgeBase:
 
         The same answer as filtering :meth:`candidates` with ``cpe_match_applies`` (a test
         holds them equal), faster for products with thousands of rows: when the version is
-        a plain dotted number, rows whose range ends on an older major.minor, and exact
-        rows of another major.minor, are left out by SQLite before any row is built.
+        a plain dotted number, rows whose range ends before it or starts after it (on the
+        first three numbers), exact rows of another version and rows that are not vulnerable
+        are left out by SQLite before any row is built.
         """
         from rempart.vulns.feeds.cpe import cpe_match_applies
 
-        rank = end_rank(version) if scheme is None else None
-        if rank is None:
+        key = range_key(version) if scheme is None else None
+        if key is None:
             rows = self.candidates(vendor, product)
         else:
             rows = self._rows(
                 _SELECT_ROWS
-                + " AND ((end_rank IS NULL AND exact_rank IS NULL)"
-                + " OR end_rank >= ? OR exact_rank = ?)",
-                (vendor.lower(), product.lower(), rank, rank),
+                + " AND vulnerable = 1 AND (exact_key IS NULL OR exact_key = ?)"
+                + " AND (lo_key IS NULL OR lo_key <= ?) AND (hi_key IS NULL OR hi_key >= ?)",
+                (vendor.lower(), product.lower(), key, key, key),
             )
         return [r for r in rows if cpe_match_applies(r, version, scheme=scheme)]
 
@@ -388,31 +399,34 @@ class KnowledgeBase:
     def epss(self, cve_id: str) -> float | None:
         return cast("float | None", self._remember("epss", cve_id, self._load_epss))
 
+    def cvss(self, cve_id: str) -> float | None:
+        """The CVE's base score alone (what matching needs; :meth:`cve` reads the rest)."""
+        return cast("float | None", self._remember("cvss", cve_id, self._load_cvss))
+
     def prefetch(self, cve_ids: Iterable[str]) -> None:
-        """Load the CVSS, KEV and EPSS facts of many CVEs in one query per 500 (a service can
-        have hundreds of CVEs: a query per CVE and table would cost more than matching).
+        """Load the CVSS score, KEV entry and EPSS score of many CVEs in one query per 500 (a
+        service can have hundreds of CVEs: a query per CVE and table would cost more than
+        matching). Descriptions are not read: :meth:`cve` reads them when asked.
 
         Only CVEs of the NVD feed are prefetched (the join starts from it); the others are
         looked up one by one when asked for, so a KEV-only fact is never hidden.
         """
         wanted = sorted(
-            {u for u in (c.upper() for c in cve_ids) if ("cve", u) not in self._per_cve}
+            {u for u in (c.upper() for c in cve_ids) if ("cvss", u) not in self._per_cve}
         )
+        kev_cols = ", ".join(f"k.{c}" for c in _KEV_COLUMNS)
         for at in range(0, len(wanted), 500):
             chunk = wanted[at : at + 500]
             marks = ",".join("?" * len(chunk))
-            cve_cols = ", ".join(f"c.{c}" for c in _CVE_COLUMNS)
-            kev_cols = ", ".join(f"k.{c}" for c in _KEV_COLUMNS)
             rows = self._query(
-                f"SELECT {cve_cols}, {kev_cols}, e.score FROM cve c"
+                f"SELECT c.id, c.cvss_score, {kev_cols}, e.score FROM cve c"
                 " LEFT JOIN kev k ON k.cve_id = c.id LEFT JOIN epss e ON e.cve_id = c.id"
                 f" WHERE c.id IN ({marks})",
                 chunk,
             )
-            n_cve, n_kev = len(_CVE_COLUMNS), len(_KEV_COLUMNS)
             for r in rows:
-                kev = r[n_cve : n_cve + n_kev]
-                self._put(("cve", r[0]), CveRow(*r[:n_cve]))
+                kev = r[2:-1]
+                self._put(("cvss", r[0]), None if r[1] is None else float(r[1]))
                 self._put(("kev", r[0]), None if kev[0] is None else _kev_row(kev))
                 self._put(("epss", r[0]), None if r[-1] is None else float(r[-1]))
 
@@ -421,6 +435,10 @@ class KnowledgeBase:
             f"SELECT {', '.join(_CVE_COLUMNS)} FROM cve WHERE id = ?", (cve_id.upper(),)
         )
         return CveRow(*rows[0]) if rows else None
+
+    def _load_cvss(self, cve_id: str) -> float | None:
+        rows = self._query("SELECT cvss_score FROM cve WHERE id = ?", (cve_id.upper(),))
+        return None if not rows or rows[0][0] is None else float(rows[0][0])
 
     def _load_kev(self, cve_id: str) -> KevRow | None:
         rows = self._query(
@@ -740,8 +758,8 @@ class KnowledgeWriter:
         db.executemany(
             "INSERT INTO cpe_match (cve_id, criteria, part, vendor, product, version, update_,"
             " version_start_including, version_start_excluding, version_end_including,"
-            " version_end_excluding, vulnerable, end_rank, exact_rank)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " version_end_excluding, vulnerable, lo_key, hi_key, exact_key)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(r.id, *m) for r in records for m in r.matches],
         )
         self._known_ids = True

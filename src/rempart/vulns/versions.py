@@ -558,8 +558,11 @@ def in_range(
     bound.
     """
     bounds = [start_including, start_excluding, end_including, end_excluding]
-    if scheme is None:
-        scheme = _joint_scheme([version, *(b for b in bounds if b is not None)])
+    texts = [version, *(b for b in bounds if b is not None)]
+    # Plain dotted numbers get the same key under every scheme they can be detected as (never
+    # QTS or DSM, whose shapes need a build or an update): no joint scheme to find.
+    if scheme is None and not all(isinstance(t, str) and _PLAIN.fullmatch(t) for t in texts):
+        scheme = _joint_scheme(texts)
     v = _parse(version, scheme)
 
     def cmp(bound: str) -> int:

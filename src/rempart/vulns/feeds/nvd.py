@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,7 @@ from rempart.core.errors import DataError
 from rempart.i18n import _
 from rempart.vulns.feeds import FeedStream
 from rempart.vulns.feeds.cpe import parse as parse_cpe
-from rempart.vulns.store import CveRecord, MatchTuple, end_rank
+from rempart.vulns.store import CveRecord, MatchTuple, range_key
 
 CVE_ID = re.compile(r"^CVE-\d{4}-\d{4,}$")
 MAX_SINGLE = 64 * 1024 * 1024  # a single-record file is a few kB; refuse anything absurd
@@ -319,12 +319,25 @@ def _matches(
                 yield _match(cve_id, match, bad)
 
 
-def _end_rank(end_including: str | None, end_excluding: str | None) -> int | None:
-    ranks = [end_rank(end_including), end_rank(end_excluding)]
-    if (end_including and ranks[0] is None) or (end_excluding and ranks[1] is None):
-        return None  # a bound we cannot rank: never leave the row out
-    known = [r for r in ranks if r is not None]
-    return max(known) if known else None
+def _bound_key(bounds: Sequence[str | None], pick: Callable[..., str]) -> str | None:
+    """The key of a range's side (lower: ``min``, upper: ``max`` of its bounds), or None
+    when a bound cannot be keyed: such a row is never left out."""
+    keys = [range_key(b) for b in bounds if b]
+    if not keys or None in keys:
+        return None
+    return pick(keys)
+
+
+def _keys(fields: Sequence[str], bounds: Sequence[str | None]) -> tuple[str | None, ...]:
+    """(lo_key, hi_key, exact_key) of a match row, for the store's filter."""
+    version, update = fields[3], fields[4]
+    if update not in ("*", "-", ""):
+        # The update belongs to the bounds and the version (``openssh:*:p2`` up to 7.2 means
+        # through 7.2p2): a plain key would say less than the comparator. No filter.
+        return (None, None, None)
+    if any(bounds):
+        return (_bound_key(bounds[:2], min), _bound_key(bounds[2:], max), None)
+    return (None, None, "-" if version == "-" else range_key(version))
 
 
 _CPE_FIELDS: dict[str, tuple[str, str, str, str, str]] = {}
@@ -383,6 +396,5 @@ def _match(cve_id: str, match: Any, bad: Callable[[str], DataError]) -> MatchTup
         bounds[2] or None,
         bounds[3] or None,
         1 if vulnerable else 0,
-        _end_rank(bounds[2], bounds[3]),
-        None if any(bounds) else end_rank(fields[3]),
+        *_keys(fields, bounds),
     )
