@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, ClassVar
 
 import pytest
 
@@ -36,7 +36,7 @@ def test_an_unchanged_folder_adds_almost_nothing_and_is_not_read_again(
     first = run_backup(repo, [str(source)])
 
     class Counting(DirectSource):
-        opened: list[str] = []
+        opened: ClassVar[list[str]] = []
 
         def open(self, path: str) -> BinaryIO:
             self.opened.append(path)

@@ -416,7 +416,8 @@ def assess_snapshot(repo: Repository, name: str) -> list[Anomaly]:
 # -- markers --------------------------------------------------------------------------------
 
 
-def _markers_supported(repo: Repository) -> bool:
+def markers_supported() -> bool:
+    """Whether the repository format has the ``anomalies`` kind (docs/vault-format.md)."""
     from rempart.vault.backends.base import KINDS
 
     return MARKER_KIND in KINDS
@@ -428,7 +429,7 @@ def mark(repo: Repository, snapshot: Snapshot, anomalies: Sequence[Anomaly]) -> 
     from rempart.vault import crypto
     from rempart.vault.errors import ObjectExists
 
-    if not _markers_supported(repo):
+    if not markers_supported():
         return False
     doc = {
         "version": 1,
@@ -455,7 +456,7 @@ def flagged(repo: Repository) -> dict[str, tuple[str, ...]]:
     from rempart.vault.crypto import DecryptError
 
     out: dict[str, tuple[str, ...]] = {}
-    if _markers_supported(repo):
+    if markers_supported():
         for name in repo.backend.list(MARKER_KIND):
             try:
                 doc = json.loads(

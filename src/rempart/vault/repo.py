@@ -53,7 +53,7 @@ _local = threading.local()
 
 def object_name(data: bytes) -> str:
     """Unkeyed BLAKE3 hex of an object's bytes (its name, section 1)."""
-    return blake3.blake3(data, max_threads=blake3.blake3.AUTO).hexdigest()
+    return blake3.blake3(data).hexdigest()
 
 
 def _compressor() -> zstandard.ZstdCompressor:

@@ -19,6 +19,7 @@ becomes one :class:`~rempart.vault.errors.BackendUnavailable` line.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import random
@@ -29,6 +30,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
+
+import boto3  # type: ignore[import-untyped]
+from botocore.config import Config  # type: ignore[import-untyped]
+from botocore.exceptions import (  # type: ignore[import-untyped]
+    BotoCoreError,
+    ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    PartialCredentialsError,
+    ReadTimeoutError,
+    ResponseStreamingError,
+)
 
 from rempart.i18n import _
 from rempart.vault.backends.base import check_kind, check_name
@@ -97,7 +112,7 @@ class S3Location:
                 ).format(location=location)
             )
         query = parse_qs(parts.query)
-        endpoint = (query.get("endpoint") or [None])[0]
+        endpoint = next(iter(query.get("endpoint", [])), None)
         if endpoint is not None:
             scheme = urlsplit(endpoint).scheme.lower()
             if scheme not in ("http", "https"):
@@ -111,7 +126,7 @@ class S3Location:
             bucket=parts.netloc,
             prefix=parts.path.strip("/"),
             endpoint=endpoint,
-            region=(query.get("region") or [None])[0],
+            region=next(iter(query.get("region", [])), None),
         )
 
     def printable(self) -> str:
@@ -166,9 +181,6 @@ class S3Backend:
         attempts: int = ATTEMPTS,
         backoff: float = BACKOFF,
     ) -> None:
-        import boto3
-        from botocore.config import Config
-
         if retention_days < 1:
             raise VaultError(_("The S3 retention must be at least 1 day (setting retention_days)."))
         self.where = where
@@ -224,7 +236,6 @@ class S3Backend:
 
     def _translate(self, exc: Exception, what: str) -> Exception:
         """A boto error as one line for a person."""
-        from botocore.exceptions import ClientError, NoCredentialsError, PartialCredentialsError
 
         if isinstance(exc, NoCredentialsError | PartialCredentialsError):
             return VaultError(
@@ -273,7 +284,6 @@ class S3Backend:
 
     def _call(self, what: str, fn: Callable[[], T]) -> T:
         """Run ``fn`` (an idempotent request), retrying transient failures with backoff."""
-        from botocore.exceptions import BotoCoreError, ClientError
 
         delay = self.backoff
         for attempt in range(1, self.attempts + 1):
@@ -295,7 +305,6 @@ class S3Backend:
 
     def _probe(self) -> None:
         """Ask the bucket once whether it has Object Lock and versioning."""
-        from botocore.exceptions import ClientError
 
         if self._immutable is not None:
             return
@@ -346,7 +355,6 @@ class S3Backend:
 
     def _list_versions(self, prefix: str) -> dict[str, _Version]:
         """Every key under ``prefix`` and its oldest version (delete markers ignored)."""
-        from botocore.exceptions import ClientError
 
         self._probe()
         found: dict[str, _Version] = {}
@@ -356,7 +364,7 @@ class S3Backend:
                 kwargs: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix}
                 while True:
                     page = self._call(
-                        "list", lambda kw=kwargs: self._client.list_object_versions(**kw)
+                        "list", functools.partial(self._client.list_object_versions, **kwargs)
                     )
                     # S3 lists the versions of a key newest first: the last one seen is
                     # the oldest, the one Rempart wrote.
@@ -375,7 +383,9 @@ class S3Backend:
             else:
                 kwargs = {"Bucket": bucket, "Prefix": prefix}
                 while True:
-                    page = self._call("list", lambda kw=kwargs: self._client.list_objects_v2(**kw))
+                    page = self._call(
+                        "list", functools.partial(self._client.list_objects_v2, **kwargs)
+                    )
                     for obj in page.get("Contents", []):
                         found[obj["Key"]] = _Version(None, int(obj.get("Size", 0)))
                     if not page.get("IsTruncated"):
@@ -410,7 +420,6 @@ class S3Backend:
     # -- the Backend protocol ------------------------------------------------------------
 
     def put(self, kind: str, name: str, data: bytes) -> None:
-        from botocore.exceptions import ClientError
 
         key = self._key(kind, name)
         immutable = self.immutable
@@ -471,7 +480,6 @@ class S3Backend:
         )
 
     def _get(self, kind: str, name: str, byte_range: str | None) -> bytes:
-        from botocore.exceptions import ClientError
 
         key = self._key(kind, name)
         version = self._version(key)
@@ -548,7 +556,6 @@ class S3Backend:
     def delete(self, kind: str, name: str) -> None:
         """Delete every version of the object; under Object Lock the storage refuses until
         the retention date, and :class:`RetentionRefused` says until when."""
-        from botocore.exceptions import ClientError
 
         key = self._key(kind, name)
         self._probe()
@@ -572,8 +579,7 @@ class S3Backend:
                 kwargs["VersionId"] = version_id
             try:
                 self._call(
-                    f"delete {kind}/{name}",
-                    lambda kw=kwargs: self._client.delete_object(**kw),
+                    f"delete {kind}/{name}", functools.partial(self._client.delete_object, **kwargs)
                 )
             except ClientError as exc:
                 code = _code(exc)
@@ -609,7 +615,6 @@ class S3Backend:
 
     def retention_of(self, kind: str, name: str) -> tuple[str, datetime] | None:
         """The lock of the stored version (mode, retain-until date), or None if unlocked."""
-        from botocore.exceptions import ClientError
 
         key = self._key(kind, name)
         version = self._version(key)
@@ -645,13 +650,6 @@ def _transient(exc: Any) -> bool:
 
 
 def _network(exc: Exception) -> bool:
-    from botocore.exceptions import (
-        ConnectionClosedError,
-        ConnectTimeoutError,
-        EndpointConnectionError,
-        ReadTimeoutError,
-        ResponseStreamingError,
-    )
 
     return isinstance(
         exc,
