@@ -84,6 +84,8 @@ def run() -> None:
 
 # Command groups register themselves on `app` when imported.
 from rempart.cli import audit as _audit  # noqa: E402,F401
+from rempart.cli import backup as _backup  # noqa: E402,F401
+from rempart.cli import backup_drill as _backup_drill  # noqa: E402,F401
 from rempart.cli import data as _data  # noqa: E402,F401
 from rempart.cli import demo as _demo  # noqa: E402,F401
 from rempart.cli import drill as _drill  # noqa: E402,F401
@@ -93,4 +95,3 @@ from rempart.cli import scan as _scan  # noqa: E402,F401
 from rempart.cli import serve as _serve  # noqa: E402,F401
 from rempart.cli import survey as _survey  # noqa: E402,F401
 from rempart.cli import watch as _watch  # noqa: E402,F401
-from rempart.cli import backup as _backup  # noqa: E402,F401
