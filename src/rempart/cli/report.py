@@ -133,7 +133,11 @@ def report(
             written = write_report(audit, fmt, path, code, store)
         finally:
             i18n.set_language(with_lang)
-    console.print(_("Report ({format}): {path}").format(format=fmt, path=written), highlight=False)
+    console.print(
+        _("Report ({format}): {path}").format(format=fmt, path=written),
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 def _until(value: str) -> date:
@@ -175,7 +179,9 @@ def accept(
     with Store.open() as store:
         if revoke:
             if revoke_risk(store, key):
-                console.print(_("Acceptance ended: {key}").format(key=key), highlight=False)
+                console.print(
+                    _("Acceptance ended: {key}").format(key=key), highlight=False, soft_wrap=True
+                )
             else:
                 console.print(
                     _("No acceptance in force for {key}.").format(key=key), highlight=False
@@ -190,4 +196,5 @@ def accept(
             until=last_day.isoformat(), key=key
         ),
         highlight=False,
+        soft_wrap=True,
     )

@@ -14,6 +14,7 @@ out of the plan: somebody decided to live with them until their end date.
 
 from __future__ import annotations
 
+import ipaddress
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -157,6 +158,15 @@ def effort_label(effort: str) -> str:
     return labels.get(effort, effort)
 
 
+def address_order(address: str) -> tuple[int, int, str]:
+    """IP addresses first, in numeric order (.9 before .10), then names."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return (1, 0, address.lower())
+    return (0, int(ip), "")
+
+
 def target_label(address: str | None, names: Mapping[str, str]) -> str:
     """ "nas (127.42.0.30)", or the address alone when the device has no name."""
     if not address:
@@ -206,7 +216,7 @@ def build_plan(
         for (action_id, part), (spec, fixed) in groups.items():
             keys = {finding_key(f) for f in fixed}
             after = points_without(keys)
-            addresses = sorted({f.address for f in fixed if f.address})
+            addresses = sorted({f.address for f in fixed if f.address}, key=address_order)
             targets = tuple(target_label(a, names) for a in addresses)
             title = spec.title[code]
             if "{target}" in title:
@@ -246,6 +256,7 @@ __all__ = [
     "Action",
     "ActionSpec",
     "action_specs",
+    "address_order",
     "build_plan",
     "effort_label",
     "spec_for",
