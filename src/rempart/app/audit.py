@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from rempart import __version__, config
 from rempart.core.host import HostFacts
 from rempart.core.model import Asset, Audit, Finding
+from rempart.core.protection import BackupStatus
 from rempart.core.survey import Answers
 from rempart.i18n import _
 
@@ -137,11 +138,14 @@ def run_audit(
     hosts: Sequence[HostFacts] = (),
     answers: Answers | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    backup: BackupStatus | None = None,
 ) -> Audit:
     """The whole audit as one :class:`Audit`: the network (when ``scope`` is given), the
-    computers' own facts (``hosts``: this one and imported ones), and the practice's
-    survey answers. Every part is judged by the checks of its subject."""
+    computers' own facts (``hosts``: this one and imported ones), the practice's survey
+    answers, and what Rempart's vault recorded (``backup``; read from the store when the
+    audit covers computers or answers). Every part is judged by the checks of its subject."""
     from rempart.checks import CheckContext, run_checks, run_host_checks, run_org_checks
+    from rempart.checks.backup import run_backup_checks
     from rempart.host import unknown_notes
 
     options = options or AuditOptions()
@@ -161,6 +165,10 @@ def run_audit(
         notes.extend(unknown_notes(facts))
     if answers is not None:
         findings.extend(run_org_checks(answers, ctx))
+    if backup is None and (hosts or answers is not None):
+        backup = load_backup_status()
+    if backup is not None:
+        findings.extend(run_backup_checks(backup, ctx))
     if ctx.vulns is not None:
         ctx.vulns.close()  # the imported knowledge is an SQLite file: let it go
     findings.sort(key=lambda f: f.sort_key)
@@ -177,6 +185,20 @@ def run_audit(
         rempart_version=__version__,
         hosts=tuple(hosts),
     )
+
+
+def load_backup_status() -> BackupStatus | None:
+    """The vault's last backup and restore drill, as the store has them (``None`` when the
+    store cannot be read: the backup checks then stay silent rather than guess)."""
+    from rempart.core.errors import RempartError
+    from rempart.store import Store
+    from rempart.store.status import backup_status
+
+    try:
+        with Store.open() as store:
+            return backup_status(store)
+    except RempartError:
+        return None
 
 
 def run_network_audit(

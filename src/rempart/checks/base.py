@@ -304,7 +304,12 @@ def _load() -> None:
     import rempart.checks.network  # noqa: F401  (registration side effect)
 
     # Packages of the other subjects register themselves the same way when present.
-    for name in ("rempart.checks.vulns", "rempart.checks.host", "rempart.checks.org"):
+    for name in (
+        "rempart.checks.vulns",
+        "rempart.checks.host",
+        "rempart.checks.org",
+        "rempart.checks.backup",
+    ):
         try:
             importlib.import_module(name)
         except ModuleNotFoundError as exc:
