@@ -133,7 +133,7 @@ def test_a_truncated_index_is_one_clear_error(
     code, _out, err = cli(capsys, monkeypatch, "backup", "list", "-r", str(repo_path))
     assert code != 0
     assert "damaged" in one_line(err)
-    code, out, err = cli(capsys, monkeypatch, "backup", "check", "-r", str(repo_path))
+    code, _out, err = cli(capsys, monkeypatch, "backup", "check", "-r", str(repo_path))
     assert code != 0
     assert "index file" in err and "damaged" in err
 

@@ -94,8 +94,8 @@ def test_a_repository_reads_back_with_the_format_document_alone(
         header = _gcm(keys["data"], data[-4 - hlen : -4], b"rempart-pack-v1")
         offset = 0
         for pos in range(0, len(header), 41):
-            t, blob_id, length, _raw = struct.unpack_from("<B32sII", header, pos)
-            assert index[blob_id][:3] == (pack_file.name, offset, length)
+            t, blob_id, length, raw = struct.unpack_from("<B32sII", header, pos)
+            assert index[blob_id] == (pack_file.name, offset, length, raw, t)
             offset += length
         assert offset == len(data) - 4 - hlen
 
