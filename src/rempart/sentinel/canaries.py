@@ -20,6 +20,7 @@ import io
 import os
 import sys
 import zipfile
+from functools import cache
 from pathlib import Path
 
 FIRST = "!!!_0000_ne_pas_supprimer_rempart.docx"
@@ -126,6 +127,7 @@ def _xlsx() -> bytes:
     )
 
 
+@cache
 def content(name: str) -> bytes:
     """The bytes of canary ``name`` (always the same: a restore is a rewrite)."""
     if name == FIRST:
@@ -139,6 +141,20 @@ def is_canary(path: Path | str) -> bool:
     """A canary, or a copy of one renamed by ransomware (``!!!_0000_….docx.lockbit``)."""
     name = os.path.basename(os.fspath(path)).lower()
     return any(name == c or name.startswith(c + ".") for c in _LOWER)
+
+
+def is_intact(path: Path) -> bool:
+    """``path`` is a canary holding exactly its own bytes (not a link, not changed)."""
+    path = Path(path)
+    name = next((n for n in NAMES if n.lower() == path.name.lower()), None)
+    if name is None:
+        return False
+    try:
+        if path.is_symlink() or path.stat().st_size > 64 * 1024:
+            return False
+        return path.read_bytes() == content(name)
+    except OSError:
+        return False
 
 
 def paths(folder: Path) -> list[Path]:

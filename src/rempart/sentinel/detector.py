@@ -317,6 +317,22 @@ class Detector:
                 return recent
         return None
 
+    def _canaries_touched(self, event: Event) -> list[Path]:
+        """Canaries this event changed. Only those where canaries are placed (directly in a
+        protected folder, when the roots are known) count: a copy of the whole folder copies
+        them too. Writing a canary's own bytes again (a sync tool) is not touching it."""
+        found = []
+        for path in (event.path, event.dest):
+            if path is None or not canaries.is_canary(path):
+                continue
+            if self.roots and path.parent not in self.roots:
+                continue
+            rewrite = event.kind in ("write", "close_write", "create", "moved_to")
+            if rewrite and path == event.path and canaries.is_intact(path):
+                continue
+            found.append(path)
+        return found
+
     def feed(self, event: Event, signals: FileSignals | None) -> Verdict | None:
         """Take one event (and the signals of the file it left, ``None`` for a deletion or a
         vanished file); return a verdict when the actor crosses the alarm."""
@@ -333,9 +349,9 @@ class Detector:
         added = 0.0
         strong = False
 
-        touched = [p for p in (event.path, event.dest) if p is not None and canaries.is_canary(p)]
-        if touched or (signals is not None and signals.canary):
-            name = (touched[0] if touched else target).name
+        touched = self._canaries_touched(event)
+        if touched:
+            name = touched[0].name
             self._note(state, _("canary file touched: {name}").format(name=name), target)
             added += self._count(state, target, 100.0)
             strong = True
