@@ -221,3 +221,18 @@ def test_accept_refuses_a_date_too_far_or_malformed(cli: Cli, stored: tuple[Audi
         "YYYY-MM-DD",
     )
     assert_one_clear_line(cli("--lang", "en", "accept", key), "--reason")
+
+
+def test_demo_ends_with_the_practice_report_and_the_dashboard(cli: Cli, tmp_path: Path) -> None:
+    """`rempart demo` on the real demo practice (loopback): its last lines say where the
+    practice report is and how to open the dashboard."""
+    out = tmp_path / "demo"
+    result = cli("--lang", "en", "demo", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    last = [line for line in result.stdout.splitlines() if line.strip()][-2:]
+    report = out / "practice-report.html"
+    assert last == [
+        f"Practice report (grade and action plan): {report}",
+        "Dashboard: run 'rempart serve', then open http://127.0.0.1:8765",
+    ]
+    assert "factory passwords" in report.read_text(encoding="utf-8")

@@ -21,6 +21,7 @@ from rempart.app.audit import (
 from rempart.cli.audit import print_audit_summary
 from rempart.cli.common import build_scope, progress_bar
 from rempart.cli.main import app, console, err_console
+from rempart.core.model import Audit
 from rempart.i18n import _
 from rempart.lab.state import LabState
 
@@ -76,8 +77,40 @@ def demo(
             out = config.data_dir() / "reports" / f"demo-{stamp}"
         saved = save_and_report(result, out, i18n.current_language())
         print_audit_summary(result, saved)
+        practice = write_practice_report(result, out)
     finally:
         if already is None and not keep_lab:
             stop_lab()
             console.print(_("Demo practice stopped."))
     console.print(_("Demo finished in {s:.1f} s.").format(s=time.monotonic() - started))
+    print_next_steps(practice)
+
+
+PRACTICE_REPORT = "practice-report.html"
+
+
+def write_practice_report(audit: Audit, out: Path) -> Path:
+    """The practice's report (grade, plan, backups, sentinel) beside the audit's files."""
+    from rempart.cli.report import write_report
+    from rempart.store import Store
+
+    with Store.open() as store:
+        return write_report(audit, "html", out / PRACTICE_REPORT, i18n.current_language(), store)
+
+
+def print_next_steps(practice: Path) -> None:
+    """Where the practice's report is, and how to open the dashboard."""
+    from rempart.cli.serve import DEFAULT_HOST, DEFAULT_PORT
+
+    console.print(
+        _("Practice report (grade and action plan): {path}").format(path=practice),
+        highlight=False,
+        soft_wrap=True,
+    )
+    console.print(
+        _("Dashboard: run 'rempart serve', then open {url}").format(
+            url=f"http://{DEFAULT_HOST}:{DEFAULT_PORT}"
+        ),
+        highlight=False,
+        soft_wrap=True,
+    )
