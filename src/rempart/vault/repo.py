@@ -33,7 +33,6 @@ from rempart.vault.errors import (
     RepositoryExists,
     RepositoryLocked,
     RepositoryNotFound,
-    RetentionRefused,
     VaultError,
     WrongPassphrase,
 )
@@ -239,6 +238,7 @@ class Repository:
         self.index: dict[bytes, BlobRef] = {}
         self.index_files: dict[str, dict[str, list[tuple[int, bytes, int, int, int]]]] = {}
         self._lock_name: str | None = None
+        self._lock_session = ""
         self._lock_exclusive = False
         self._lock_written: datetime | None = None
 
@@ -460,23 +460,27 @@ class Repository:
     # -- locks ---------------------------------------------------------------------------
 
     def locks(self) -> list[dict[str, Any]]:
-        """Live locks of other processes (expired ones are ignored, section 9)."""
+        """Live locks of other processes (section 9): per lock session, its latest record
+        decides; expired and released sessions are ignored."""
         now = datetime.now(UTC)
-        out = []
+        latest: dict[str, dict[str, Any]] = {}
         for name in list(self.backend.list("locks")):
-            if name == self._lock_name:
-                continue
             try:
                 raw = crypto.decrypt(
                     self.master.data, self.backend.get("locks", name), crypto.AAD_LOCK
                 )
                 doc = json.loads(raw)
-                if datetime.fromisoformat(doc["expires"]) > now:
-                    doc["name"] = name
-                    out.append(doc)
-            except (DecryptError, ValueError, KeyError, VaultError):
+                session = str(doc.get("session", name))
+                if session == self._lock_session:
+                    continue
+                doc["time_parsed"] = datetime.fromisoformat(doc["time"])
+                doc["expires_parsed"] = datetime.fromisoformat(doc["expires"])
+            except (DecryptError, ValueError, KeyError, TypeError, VaultError):
                 continue
-        return out
+            seen = latest.get(session)
+            if seen is None or doc["time_parsed"] > seen["time_parsed"]:
+                latest[session] = doc
+        return [d for d in latest.values() if d["expires_parsed"] > now]
 
     def lock(self, exclusive: bool) -> None:
         """Take a lock, refusing when a conflicting live lock exists."""
@@ -494,13 +498,15 @@ class Repository:
                     )
                 )
         self._lock_exclusive = exclusive
+        self._lock_session = secrets.token_hex(8)
         self._write_lock()
 
-    def _write_lock(self) -> None:
+    def _write_lock(self, *, release: bool = False) -> None:
         now = datetime.now(UTC)
         doc = {
+            "session": self._lock_session,
             "time": now.isoformat(),
-            "expires": (now + LOCK_TTL).isoformat(),
+            "expires": (now if release else now + LOCK_TTL).isoformat(),
             "host": host_name(),
             "pid": os.getpid(),
             "exclusive": self._lock_exclusive,
@@ -510,23 +516,31 @@ class Repository:
         self.backend.put("locks", name, raw)
         previous, self._lock_name, self._lock_written = self._lock_name, name, now
         if previous:
-            self._drop_lock(previous)
+            self._drop_lock(previous)  # if refused, the newer record of the session decides
 
     def refresh_lock(self) -> None:
         if self._lock_name and self._lock_written:
             if datetime.now(UTC) - self._lock_written >= LOCK_REFRESH:
                 self._write_lock()
 
-    def _drop_lock(self, name: str) -> None:
+    def _drop_lock(self, name: str) -> bool:
         try:
             self.backend.delete("locks", name)
-        except (RetentionRefused, VaultError):
-            pass  # an immutable repository keeps it; it expires on its own
+            return True
+        except VaultError:
+            return False  # an immutable repository keeps it
 
     def unlock(self) -> None:
+        """Release: delete the lock, or where the storage refuses, record the release."""
         if self._lock_name:
-            self._drop_lock(self._lock_name)
+            if not self._drop_lock(self._lock_name):
+                try:
+                    self._write_lock(release=True)
+                    self._drop_lock(self._lock_name or "")
+                except VaultError:
+                    pass  # it expires on its own
             self._lock_name = None
+            self._lock_session = ""
 
 
 # -- writing -----------------------------------------------------------------------------
