@@ -269,9 +269,9 @@ class _Engine:
                 fh.seek(0)
                 if page is not None:
                     chunk_size = page * self.repo.config.chunker.pages_per_chunk
-                    chunks = self.repo.chunker.fixed(fh, chunk_size)  # type: ignore[arg-type]
+                    chunks = self.repo.chunker.fixed(fh, chunk_size)
                 else:
-                    chunks = self.repo.chunker.cdc(fh)  # type: ignore[arg-type]
+                    chunks = self.repo.chunker.cdc(fh)
                 for chunk in chunks:
                     hasher.update(chunk)
                     total += len(chunk)

@@ -15,7 +15,7 @@ from pathlib import PurePath
 from typing import BinaryIO
 
 import blake3
-from fastcdc.fastcdc_cy import fastcdc_cy
+from fastcdc.fastcdc_cy import fastcdc_cy  # type: ignore[import-untyped]
 
 MIN_SIZE = 512 * 1024
 AVG_SIZE = 1024 * 1024

@@ -29,8 +29,15 @@ class Backend(Protocol):
       one :class:`~rempart.vault.errors.StorageFull`.
     """
 
-    location: str  # printable, no secrets
-    immutable: bool  # objects cannot be deleted/overwritten before their retention ends
+    @property
+    def location(self) -> str:
+        """Printable, without secrets."""
+        ...
+
+    @property
+    def immutable(self) -> bool:
+        """Objects cannot be deleted or overwritten before their retention ends."""
+        ...
 
     def put(self, kind: str, name: str, data: bytes) -> None: ...
 

@@ -7,6 +7,7 @@ fails when the name exists, so nothing is ever overwritten), removes the tempora
 
 from __future__ import annotations
 
+import builtins
 import errno
 import os
 import secrets
@@ -202,6 +203,6 @@ class LocalBackend:
         except OSError as exc:
             raise self._os_error(exc, f"{kind}/{name}") from exc
 
-    def temp_files(self) -> list[Path]:
+    def temp_files(self) -> builtins.list[Path]:
         """Leftovers of interrupted puts (removed by ``prune``)."""
         return [p for p in self.root.rglob(f"{_TMP}*") if p.is_file()]
