@@ -126,3 +126,11 @@ def test_garbage_never_raises_in_any_checker() -> None:
             data = r.randbytes(size)
             assert formats.check_head(kind, reader(data)) in (True, False, None)
             assert formats.check_tail(kind, reader(data)) in (True, False, None)
+
+
+def test_a_7z_archive_being_written_is_not_judged_on_its_blank_start_header(
+    files: dict[str, bytes],
+) -> None:
+    data = files["7z"]
+    in_progress = data[:8] + bytes(24) + data[32:]
+    assert formats.check_head("7z", reader(in_progress)) is None

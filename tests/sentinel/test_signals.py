@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from rempart import i18n
 from rempart.sentinel import inspect, measure_file, stats
 from rempart.sentinel.baseline import BaselineEntry
-from rempart.sentinel.signals import MAX_BYTES, WHOLE
+from rempart.sentinel.signals import MAX_BYTES, WHOLE, describe_reason
 from tests.sentinel import signals_samples as S
 
 TYPES = {
@@ -297,3 +298,18 @@ def test_copy_keeps_working_when_the_file_changes_under_us(tmp_path: Path) -> No
     shutil.copy(src, tmp_path / "b.pdf")
     seen = inspect(tmp_path / "b.pdf", measure_file(src))
     assert seen is not None and seen.weight == 0
+
+
+def test_every_reason_code_reads_as_words(tmp_path: Path) -> None:
+    i18n.set_language("en")
+    path = tmp_path / "HOW_TO_DECRYPT.txt.lockbit"
+    path.write_bytes(S.full(S.csv_text()))
+    seen = inspect(path, None)
+    assert seen is not None
+    codes = {*seen.reasons(), "canary", "partial", "base64", "ransom-note", "onion", "opaque-new"}
+    for code in codes:
+        assert describe_reason(code) != code
+    assert (
+        describe_reason("encrypted") == "encrypted-looking: structure destroyed and content dense"
+    )
+    assert describe_reason("no-such-code") == "no-such-code"

@@ -217,6 +217,8 @@ def _7z_head(r: Reader) -> bool | None:
     if h[:6] != b"7z\xbc\xaf\x27\x1c" or len(h) < 32:
         return False
     (crc,) = struct.unpack("<I", h[8:12])
+    if crc == 0 and not any(h[12:32]):
+        return None  # 7-Zip and py7zr fill the start header in when the archive is closed
     if zlib.crc32(h[12:32]) != crc:
         return False
     next_offset, next_size = struct.unpack("<QQ", h[12:28])

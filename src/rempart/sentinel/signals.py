@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import ppdeep
 
+from rempart.i18n import _
 from rempart.sentinel import canaries, formats, magic, stats
 
 if TYPE_CHECKING:
@@ -218,6 +219,24 @@ class FileSignals:
         if self.onion:
             out.append("onion")
         return tuple(out)
+
+
+def describe_reason(code: str) -> str:
+    """A reason code of :meth:`FileSignals.reasons`, for a person (current language)."""
+    texts = {
+        "canary": _("a canary file was touched"),
+        "encrypted": _("encrypted-looking: structure destroyed and content dense"),
+        "format-broken": _("no longer a valid file of its type"),
+        "magic-changed": _("its type changed into unrecognised bytes"),
+        "partial": _("partly encrypted (some windows uniform, others plain)"),
+        "base64": _("base64 text of random bytes"),
+        "entropy-jump": _("entropy rose beyond its usual margin"),
+        "opaque-new": _("new file of uniform bytes with no known structure"),
+        "known-extension": _("known ransomware extension"),
+        "ransom-note": _("ransom note"),
+        "onion": _("Tor onion address"),
+    }
+    return texts.get(code, code)
 
 
 # -- reading -----------------------------------------------------------------------------------
