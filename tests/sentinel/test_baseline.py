@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from rempart.sentinel import Baseline, canaries, inspect
+from rempart.sentinel import Baseline, canaries, inspect, measure_file
 from rempart.store import Store
 from rempart.store import sentinel_baseline as stored
 from tests.sentinel import signals_samples as S
@@ -141,3 +141,22 @@ def test_memory_mode_forgets_removed_files_on_rebuild(practice: Path) -> None:
     (practice / "fiche.dat").unlink()
     report = baseline.build([practice])
     assert report.removed == 1 and report.reused == 6 and len(baseline) == 6
+
+
+def test_learning_from_signals_matches_a_fresh_measure(practice: Path) -> None:
+    baseline = Baseline()
+    baseline.build([practice])
+    for path in (practice / "Courriers" / "cr.docx", practice / "patients.csv"):
+        path.write_bytes(path.read_bytes() + b"\n" if path.suffix == ".csv" else S.docx(90))
+        seen = inspect(path, baseline.get(path))
+        assert seen is not None and seen.weight == 0
+        learned = baseline.learn(seen)
+        fresh = measure_file(path)
+        assert fresh is not None
+        assert (learned.size, learned.kind, learned.entropy, learned.chi2) == (
+            fresh.size,
+            fresh.kind,
+            fresh.entropy,
+            fresh.chi2,
+        )
+        assert baseline.get(path) == learned

@@ -24,6 +24,7 @@ from pathlib import Path
 import ppdeep
 
 from rempart.sentinel import canaries, formats, magic, signals
+from rempart.sentinel.signals import FileSignals
 from rempart.store import Store
 from rempart.store import sentinel_baseline as stored
 
@@ -255,6 +256,24 @@ class Baseline:
         self._remember(path, entry)
         if len(self._pending) >= self.batch:
             self.save()
+        return entry
+
+    def learn(self, signals: FileSignals) -> BaselineEntry:
+        """Record a benign change from what :func:`~rempart.sentinel.signals.inspect` just saw,
+        without reading the file again (same sampling, same figures). The similarity hash of
+        an unstructured file is kept from the previous entry while its kind is unchanged."""
+        old = self.get(signals.path)
+        fuzzy = old.fuzzy if old is not None and old.kind == signals.kind_after else None
+        entry = BaselineEntry(
+            Path(signals.path),
+            signals.size,
+            signals.mtime,
+            signals.kind_after,
+            signals.entropy,
+            signals.chi2,
+            fuzzy,
+        )
+        self.update(entry.path, entry)
         return entry
 
     def remove(self, path: Path) -> None:
