@@ -30,6 +30,7 @@ from rempart.core.errors import RempartError, StoreError
 from rempart.core.host import HostFacts
 from rempart.core.model import Asset, Audit, Evidence, Finding, Service, Severity, to_jsonable
 from rempart.core.observations import ALL_OBSERVATIONS, Observation
+from rempart.core.scoring import finding_key
 from rempart.i18n import _
 from rempart.store.models import AssetRow, AuditRow, FindingRow, HostFactsRow, ServiceRow
 
@@ -248,13 +249,10 @@ class Store:
 
 
 def diff_audits(previous: Audit, current: Audit) -> AuditDiff:
-    """What changed between two audits: new, fixed and still-open findings."""
-
-    def key(f: Finding) -> tuple[str, str | None, int | None, str | None]:
-        return (f.check_id, f.address, f.port, f.transport)
-
-    before = {key(f): f for f in previous.findings}
-    after = {key(f): f for f in current.findings}
+    """What changed between two audits: new, fixed and still-open findings (a finding is
+    known by :func:`rempart.core.scoring.finding_key`, as in the finding life)."""
+    before = {finding_key(f): f for f in previous.findings}
+    after = {finding_key(f): f for f in current.findings}
     return AuditDiff(
         new=tuple(f for k, f in after.items() if k not in before),
         fixed=tuple(f for k, f in before.items() if k not in after),
