@@ -70,6 +70,8 @@ class SentinelSettings:
     ] = ()  # extra process names or paths allowed to write ciphertext
     allow_paths: tuple[str, ...] = ()  # extra folders (globs) whose writes are not judged
     canaries: bool = True  # place canary files in each protected folder
+    mode: str = "auto"  # "auto" (best available), "fanotify", "inotify" or "poll"
+    poll_interval: float = 0.5  # seconds between two walks in poll mode
 
 
 @dataclass(frozen=True)

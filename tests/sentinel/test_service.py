@@ -248,7 +248,7 @@ def test_a_full_event_queue_makes_the_sentinel_rescan(
     patients: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     require_mode("inotify")
-    monkeypatch.setattr(service_module, "QUEUE_MAX", 4)
+    monkeypatch.setattr(service_module, "QUEUE_MAX", 1)  # the first file only
     gate = threading.Event()
     original = Sentinel._handle
 

@@ -119,9 +119,11 @@ def watch(
         ),
     ] = None,
     mode: Annotated[
-        str,
-        typer.Option("--mode", help="auto (best available), fanotify, inotify or poll."),
-    ] = "auto",
+        str | None,
+        typer.Option(
+            "--mode", help="auto (best available), fanotify, inotify or poll (default: settings)."
+        ),
+    ] = None,
     status: Annotated[
         bool, typer.Option("--status", help="Show what is protected and recent incidents.")
     ] = False,
@@ -164,7 +166,7 @@ def run(
     folders: list[Path],
     sentinel_settings: config.SentinelSettings,
     alert_settings: config.AlertSettings,
-    mode: str,
+    mode: str | None,
     *,
     stop_event: threading.Event | None = None,
 ) -> None:

@@ -42,7 +42,14 @@ from rempart.i18n import _
 from rempart.sentinel.alerts import Alerter, Delivery
 from rempart.sentinel.allowlist import Allowlist
 from rempart.sentinel.response import Candidate, IoTracker, ResponseResult, candidates, stop
-from rempart.sentinel.watcher import Backend, FileEvent, check_folder, choose_backend, walk_files
+from rempart.sentinel.watcher import (
+    Backend,
+    FileEvent,
+    WatchError,
+    check_folder,
+    choose_backend,
+    walk_files,
+)
 
 QUEUE_MAX = 100_000  # events waiting for the analyser (≈ 200 bytes each)
 ACTORS_MAX = 256  # actors whose written files we remember
@@ -139,8 +146,8 @@ class Sentinel:
         drill: bool = False,
         progress: ProgressCallback | None = None,
         console: Any = None,
-        mode: str = "auto",
-        poll_interval: float = 0.5,
+        mode: str | None = None,
+        poll_interval: float | None = None,
         on_note: Callable[[str], None] | None = None,
     ) -> None:
         self.folders = [check_folder(Path(f)) for f in folders]
@@ -151,8 +158,10 @@ class Sentinel:
         self.on_incident = on_incident
         self.drill = drill
         self.progress = progress
-        self.requested_mode = mode
-        self.poll_interval = poll_interval
+        self.requested_mode = mode or self.settings.mode
+        self.poll_interval = poll_interval or self.settings.poll_interval
+        if self.poll_interval <= 0:
+            raise WatchError(_("[sentinel] poll_interval must be a positive number of seconds."))
         self.on_note = on_note
         self.allowlist = Allowlist.from_settings(self.settings)
         self.alerter = Alerter(self.alert_settings, console=console)
