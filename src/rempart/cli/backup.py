@@ -265,16 +265,26 @@ def run_cmd(
 
 
 def _anomalies(repository: Repository, snapshot: str) -> list[str]:
-    """Anomaly detection on the new snapshot, when that module is present."""
+    """Anomaly detection on the new snapshot (a failure there never fails the backup)."""
+    from rempart.vault import anomaly
+
     try:
-        from rempart.vault import anomaly  # type: ignore[attr-defined]
-    except ImportError:
+        found = anomaly.assess_snapshot(repository, snapshot)
+    except RempartError as exc:
+        err_console.print(
+            _("Anomaly detection could not run: {error}").format(error=exc), markup=False
+        )
         return []
-    assess = getattr(anomaly, "assess_snapshot", None)
-    if assess is None:
-        return []
-    found = assess(repository, snapshot)
     return [str(a) for a in found]
+
+
+def _flagged(repository: Repository) -> dict[str, tuple[str, ...]]:
+    from rempart.vault import anomaly
+
+    try:
+        return anomaly.flagged(repository)
+    except RempartError:
+        return {}
 
 
 @backup_app.command("list")
@@ -294,6 +304,8 @@ def list_cmd(repo: RepoOpt = None, passphrase_file: PassOpt = None) -> None:
     table.add_column(_("Files"), justify="right")
     table.add_column(_("Size"), justify="right")
     table.add_column(_("Added"), justify="right")
+    table.add_column(_("Anomaly"))
+    flags = _flagged(repository)
     for s in snaps:
         table.add_row(
             s.short_id,
@@ -304,6 +316,7 @@ def list_cmd(repo: RepoOpt = None, passphrase_file: PassOpt = None) -> None:
             str(s.stats.files),
             human(s.stats.bytes),
             human(s.stats.bytes_added),
+            "[bold red]⚠[/] " + escape("; ".join(flags[s.name])) if s.name in flags else "",
         )
     console.print(table)
 
@@ -372,7 +385,20 @@ def restore_cmd(
     from rempart.vault.restore import restore
 
     repository = open_repo(repo, passphrase_file)
-    snap = repository.find_snapshot(snapshot)
+    if snapshot == "latest":
+        from rempart.vault.anomaly import latest_clean
+
+        snap, skipped = latest_clean(repository)
+        for flagged_snap in skipped:
+            err_console.print(
+                _(
+                    "Snapshot {id} ({when}) is flagged as anomalous and is skipped: give its "
+                    "ID to restore it anyway."
+                ).format(id=flagged_snap.short_id, when=_when(flagged_snap.time)),
+                markup=False,
+            )
+    else:
+        snap = repository.find_snapshot(snapshot)
     dest = target if target is not None else _new_folder(snap.short_id)
     with bytes_progress(_("Restore"), progress) as bar:
         result = restore(

@@ -11,7 +11,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Protocol, runtime_checkable
 
-KINDS: tuple[str, ...] = ("config", "keys", "data", "index", "snapshots", "locks")
+KINDS: tuple[str, ...] = (
+    "config",
+    "keys",
+    "data",
+    "index",
+    "snapshots",
+    "locks",
+    "anomalies",
+)
 """Every kind of object a repository holds (docs/vault-format.md, section 1)."""
 
 
