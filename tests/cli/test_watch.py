@@ -159,3 +159,54 @@ def test_watch_stops_an_encryptor_then_ctrl_c_leaves_canaries(
     assert "stopped (killed)" in status.stdout
     closed = rempart("watch", "--close", "1")
     assert closed.returncode == 0 and "Incident 1 closed" in closed.stdout
+
+
+def test_an_incident_asks_the_vault_for_a_snapshot(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if available_modes()["fanotify"] is not None:
+        pytest.skip("needs fanotify (root)")
+    from rempart import config
+    from rempart.cli.watch import snapshot_hook
+    from rempart.sentinel.service import Sentinel
+    from rempart.store import Store
+    from rempart.vault import Repository, open_backend
+
+    folder = tmp_path / "patients"
+    folder.mkdir()
+    for i in range(20):
+        (folder / f"cr_{i:02}.txt").write_text(f"Compte rendu fictif {i}. " * 200)
+    vault = config.VaultSettings(repository=str(tmp_path / "coffre"))
+    Repository.init(open_backend(vault.repository, vault), "phrase de passe du cabinet")
+    notes: list[str] = []
+    assert snapshot_hook(vault, [folder], notes.append) is None  # no passphrase: said once
+    assert notes and "REMPART_VAULT_PASSPHRASE" in notes[0]
+    monkeypatch.setenv("REMPART_VAULT_PASSPHRASE", "phrase de passe du cabinet")
+    hook = snapshot_hook(vault, [folder], notes.append)
+    assert hook is not None
+    done = threading.Event()
+    with (
+        Store.open() as store,
+        Sentinel(
+            [folder],
+            store=store,
+            snapshot_hook=hook,
+            on_incident=lambda _incident: done.set(),
+            alerts=config.AlertSettings(desktop=False),
+        ) as sentinel,
+    ):
+        encryptor = start_encryptor(folder, delay=0.05)
+        try:
+            incident = sentinel.wait_incident(30)
+            assert incident is not None
+            assert done.wait(120)
+        finally:
+            encryptor.kill()
+            encryptor.wait(10)
+    repo = Repository.open(open_backend(vault.repository, vault), "phrase de passe du cabinet")
+    [snapshot] = repo.snapshots()
+    assert snapshot.tags == ("sentinel", f"incident-{incident.id}")
+    assert any(
+        e["kind"] == "snapshot" and "vault snapshot" in e.get("detail", "")
+        for e in incident.timeline
+    )

@@ -611,7 +611,7 @@ class Sentinel:
         if self.snapshot_hook is not None:
             try:
                 self.snapshot_hook(incident)
-                incident.add("snapshot", detail="requested")
+                incident.add("snapshot", detail="done")
             except Exception as exc:
                 incident.add("snapshot", detail=f"failed: {type(exc).__name__}: {exc}"[:300])
         deliveries: list[Delivery] = self.alerter.send(incident)
