@@ -313,3 +313,15 @@ def test_every_reason_code_reads_as_words(tmp_path: Path) -> None:
         describe_reason("encrypted") == "encrypted-looking: structure destroyed and content dense"
     )
     assert describe_reason("no-such-code") == "no-such-code"
+
+
+@pytest.mark.parametrize("size", [1, 255, 256, 4095, 4096, 4100, 8200, 12_300, 65_537, 90_000])
+def test_any_size_is_sampled_whole_windows_and_small_remainders(tmp_path: Path, size: int) -> None:
+    path = tmp_path / "f.bin"
+    path.write_bytes(S.full(bytes(size)))
+    entry = measure_file(path)
+    seen = inspect(path, entry)
+    assert entry is not None and seen is not None
+    assert entry.size == size and seen.entropy == pytest.approx(entry.entropy)
+    if size >= 4096:
+        assert seen.windows >= 1 and seen.random_windows == seen.windows

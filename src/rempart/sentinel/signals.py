@@ -281,7 +281,8 @@ def _middle_offsets(size: int, count: int) -> list[int]:
 def _split(data: bytes) -> list[bytes]:
     parts = [data[i : i + WINDOW] for i in range(0, len(data), WINDOW)]
     if len(parts) > 1 and len(parts[-1]) < stats.MIN_WINDOW:
-        parts[-2] += parts.pop()
+        last = parts.pop()
+        parts[-1] += last
     return parts
 
 
@@ -301,7 +302,7 @@ class Sampled:
             return None
         try:
             return _sample_fd(self.fd, self.max_bytes)
-        except (OSError, ValueError, MemoryError):
+        except (OSError, ValueError, MemoryError, IndexError):
             return None
 
     def __exit__(self, *exc: object) -> None:
