@@ -91,7 +91,7 @@ def _status() -> None:
             escape(who),
             action_label(inc.action),
             str(inc.files_affected),
-            _("open") if inc.status == "open" else _("closed"),
+            _("to deal with") if inc.status == "open" else _("dealt with"),
         )
     console.print(table)
 

@@ -56,6 +56,7 @@ ACTORS_MAX = 256  # actors whose written files we remember
 FILES_PER_ACTOR = 10_000
 INCIDENT_QUIET = 60.0  # seconds without a new verdict before an incident is closed
 HEARTBEAT = 10.0  # seconds between heartbeats in the store
+IO_SAMPLE = 5.0  # seconds between two samples of I/O counters (when the OS names no writer)
 WRITE_REINSPECT = 0.05  # a file being written is inspected again at most this often (s)
 _INSPECTED = ("write", "close_write", "create", "moved_to", "rename")
 _WRITES = (*_INSPECTED, "delete")
@@ -218,7 +219,14 @@ class Sentinel:
         self.baseline = _build_baseline(Baseline, self.folders, self.store, self.progress)
         if self.settings.canaries:
             for folder in self.folders:
-                self.canary_files.extend(canaries.place(folder))
+                try:
+                    self.canary_files.extend(canaries.place(folder))
+                except OSError as exc:  # read-only folder, a link in the way: say it, go on
+                    self._note(
+                        _("No canary files in {folder} ({error}): watching without them.").format(
+                            folder=folder, error=exc
+                        )
+                    )
         self.detector = _make_detector(Detector, self.folders, self.allowlist)
         backend.arm()
         self._backend = backend
@@ -365,7 +373,7 @@ class Sentinel:
         next_beat = time.monotonic() + HEARTBEAT
         if sample_io:
             self._io.sample()
-        while not self._stopping.wait(2.0 if sample_io else HEARTBEAT):
+        while not self._stopping.wait(IO_SAMPLE if sample_io else HEARTBEAT):
             if sample_io:
                 self._io.sample()
             if time.monotonic() >= next_beat:
