@@ -141,6 +141,8 @@ def _result_json(r: ransomware.DrillResult) -> dict[str, Any]:
         "reasons": list(r.reasons),
         "restored": r.restored,
         "regenerated": r.regenerated,
+        "files_per_second": None if r.rate is None else round(r.rate, 1),
+        "stopped_seconds": None if r.stop_time is None else round(r.stop_time, 4),
     }
 
 
@@ -187,6 +189,10 @@ def ransomware_drill(
     order: Annotated[
         str | None,
         typer.Option("--order", help="How the simulator walks the folders: sorted, deep, random."),
+    ] = None,
+    rate: Annotated[
+        float | None,
+        typer.Option("--rate", help="At most N files per second (LockBit: about 300).", min=0.1),
     ] = None,
     mode: Annotated[
         str, typer.Option("--mode", help="Sentinel watch mode: auto, fanotify, inotify, poll.")
@@ -240,7 +246,9 @@ def ransomware_drill(
         with _sentinel(sandbox, mode, notes) as sentinel:
             watch_mode = sentinel.mode
             _flush_notes(notes, json_output, shown)
-            result = ransomware.run_drill(sandbox, fam, sentinel, interval=interval, order=order)
+            result = ransomware.run_drill(
+                sandbox, fam, sentinel, interval=interval, order=order, rate=rate
+            )
         results.append(result)
     summary = _summary(results)
     if json_output:

@@ -281,6 +281,11 @@ def _drop_privileges(sandbox: Sandbox) -> Sandbox:
     return dataclasses.replace(sandbox, relative=True)
 
 
+def pace(fam: Family, interval: float | None) -> float:
+    """Seconds between two files: ``interval`` changes the pace of a slow family only."""
+    return fam.interval if interval is None or fam.interval <= 0 else interval
+
+
 def _ordered(sandbox: Sandbox, order: str) -> list[Path]:
     files = sandbox.data_files()
     if order == "deep":
@@ -290,6 +295,27 @@ def _ordered(sandbox: Sandbox, order: str) -> list[Path]:
     return files
 
 
+class _Pacer:
+    """The family's own pace (the slow family; ``--rate``): at most one file every ``gap``
+    seconds, across threads. A pace, not a synchronisation: it sleeps on purpose."""
+
+    def __init__(self, gap: float) -> None:
+        self.gap = gap
+        self._next: float | None = None
+        self._lock = threading.Lock()
+
+    def wait(self) -> None:
+        if self.gap <= 0:
+            return
+        with self._lock:
+            now = time.monotonic()
+            slot = now if self._next is None else max(self._next, now)
+            self._next = slot + self.gap
+        delay = slot - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+
+
 def run(
     sandbox: Sandbox,
     fam: Family,
@@ -297,6 +323,7 @@ def run(
     *,
     interval: float | None = None,
     order: str | None = None,
+    rate: float | None = None,
 ) -> int:
     """The worker's body: encrypt the sandbox's files the family's way. Returns the count."""
     key = sandbox.key()
@@ -313,7 +340,7 @@ def run(
     journal.write(
         op="start", pid=os.getpid(), family=fam.name, files=len(files), uid=os.getuid(), order=order
     )
-    pause = fam.interval if interval is None else interval
+    pacer = _Pacer(max(pace(fam, interval), 1.0 / rate if rate else 0.0))
     if fam.notes:
         for folder in sandbox.folders():
             note = sandbox.check(folder / NOTE_NAME)
@@ -323,13 +350,12 @@ def run(
     if fam.threads > 1:
         with ThreadPoolExecutor(fam.threads) as pool:
             for _result in pool.map(
-                lambda p: _attack_file(sandbox, fam, key, p, journal, ext), files
+                lambda p: (pacer.wait(), _attack_file(sandbox, fam, key, p, journal, ext)), files
             ):
                 pass
     else:
-        for number, path in enumerate(files):
-            if number and pause > 0:
-                time.sleep(pause)  # the family's own pace, not a synchronisation
+        for path in files:
+            pacer.wait()
             _attack_file(sandbox, fam, key, path, journal, ext)
     journal.write(op="end", files=len(files))
     os.close(fd)
@@ -343,6 +369,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--journal", help="journal file name (in <sandbox>/journal)")
     parser.add_argument("--interval", type=float, default=None)
     parser.add_argument("--order", choices=ORDERS, default=None)
+    parser.add_argument("--rate", type=float, default=None, help="files per second, at most")
     parser.add_argument("--undo", action="store_true")
     args = parser.parse_args(argv)
     try:
@@ -360,6 +387,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             sandbox.journal_dir / name,
             interval=args.interval,
             order=args.order,
+            rate=args.rate,
         )
     except SandboxError as exc:
         print(str(exc), file=sys.stderr)
@@ -410,7 +438,12 @@ class Attack:
 
 
 def start_attack(
-    sandbox: Sandbox, fam: Family, *, interval: float | None = None, order: str | None = None
+    sandbox: Sandbox,
+    fam: Family,
+    *,
+    interval: float | None = None,
+    order: str | None = None,
+    rate: float | None = None,
 ) -> Attack:
     """Start the family in its own process (so that the sentinel can stop it)."""
     sandbox = open_sandbox(sandbox.root)
@@ -426,6 +459,8 @@ def start_attack(
         command += ["--interval", str(interval)]
     if order is not None:
         command += ["--order", order]
+    if rate:
+        command += ["--rate", str(rate)]
     process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
     return Attack(sandbox, fam, process, journal)
 
@@ -651,6 +686,8 @@ class DrillResult:
     restored: bool  # undo put every file back bit for bit
     regenerated: int = 0  # files torn by the kill, written again from the seed
     skipped: str | None = None
+    rate: float | None = None  # files per second the simulator reached
+    stop_time: float | None = None  # seconds from the first write to the culprit stopped
 
     @property
     def lost_count(self) -> int:
@@ -680,8 +717,7 @@ def _culprit_stopped(attack: Attack, incident: Any) -> bool:
 
 def deadline_for(fam: Family, files: int, interval: float | None) -> float:
     """Seconds a drill waits for a verdict: time for the family to touch a dozen files."""
-    pace = fam.interval if interval is None else interval
-    return 60.0 + 12 * pace
+    return 60.0 + 12 * pace(fam, interval)
 
 
 def run_drill(
@@ -692,6 +728,7 @@ def run_drill(
     interval: float | None = None,
     order: str | None = None,
     timeout: float | None = None,
+    rate: float | None = None,
 ) -> DrillResult:
     """Run ``fam`` in its own process while ``sentinel`` (started, watching the sandbox's
     data folder) watches; wait for its incident; count the files lost once the culprit is
@@ -703,7 +740,7 @@ def run_drill(
             fam.name, order or fam.order, files, False, None, False, "none", (), 0, (), True,
             skipped=other_user_skip_reason(),
         )  # fmt: skip
-    attack = start_attack(sandbox, fam, interval=interval, order=order)
+    attack = start_attack(sandbox, fam, interval=interval, order=order, rate=rate)
     deadline = time.monotonic() + (timeout or deadline_for(fam, files, interval))
     incident = None
     finished_at: float | None = None
@@ -722,6 +759,9 @@ def run_drill(
     start = next((r for r in records if r.get("op") == "start"), {})
     lost = tuple(lost_files(sandbox))
     touched = len({r["path"] for r in records if r.get("op") == "begin"})
+    begins = [float(str(r["at"])) for r in records if r.get("op") == "begin"]
+    rate = (len(begins) - 1) / (begins[-1] - begins[0]) if len(begins) > 2 else None
+    stopped_mono = getattr(incident, "stopped_mono", None) if stopped else None
     report = undo(sandbox)
     latency = None
     if incident is not None and first is not None:
@@ -739,6 +779,8 @@ def run_drill(
         reasons=tuple(getattr(incident, "reasons", ()) or ()),
         restored=not report.unrecovered,
         regenerated=report.regenerated,
+        rate=rate if rate is None or rate < 1e6 else None,
+        stop_time=None if stopped_mono is None or first is None else stopped_mono - first,
     )
 
 
