@@ -366,7 +366,7 @@ def _benign_table(results: list[benign.BenignResult]) -> Table:
     table.add_column(_("What it does"))
     table.add_column(_("Duration"), justify="right")
     table.add_column(_("False alarms"), justify="right")
-    table.add_column(_("Finished"))
+    table.add_column(_("Completed"))
     for r in results:
         what = next(w for w in benign.WORKLOADS if w.name == r.name).describe(
             i18n.current_language()
