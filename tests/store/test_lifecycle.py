@@ -28,6 +28,7 @@ T0 = datetime(2026, 9, 1, 9, 0, tzinfo=UTC)
 SMB1 = Finding("NET-SMB-V1", Severity.HIGH, "127.42.0.10", 445, "tcp")
 TELNET = Finding("NET-TELNET", Severity.HIGH, "127.42.0.1", 23, "tcp")
 SURVEY = Finding("ORG-NO-MFA-EMAIL", Severity.HIGH)
+BACKUP = Finding("BACKUP-STALE", Severity.HIGH)
 HOST = Finding("HOST-FIREWALL-OFF", Severity.MEDIUM, "ACCUEIL")
 
 
@@ -89,7 +90,7 @@ def test_the_report_sees_new_then_open(store: Store) -> None:
 
 def test_an_audit_only_fixes_what_it_looked_at(store: Store) -> None:
     facts = HostFacts(platform="windows", hostname="ACCUEIL")
-    store.save_audit(audit(1, (SMB1, SURVEY, HOST), hosts=(facts,)))
+    store.save_audit(audit(1, (SMB1, SURVEY, BACKUP, HOST), hosts=(facts,)))
     # a scan of another network, without the survey nor this computer: nothing is fixed
     store.save_audit(audit(2, (), targets=("10.0.0.0/24",)))
     assert not any(x.fixed for x in finding_life(store).values())

@@ -29,6 +29,7 @@ import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 from rempart.core.model import Finding, Severity
 from rempart.core.protection import BackupStatus
@@ -137,6 +138,7 @@ def matches(check_id: str, patterns: Sequence[str]) -> bool:
     return any(check_id == p or (p.endswith("-") and check_id.startswith(p)) for p in patterns)
 
 
+@lru_cache(maxsize=4096)
 def is_internet_facing(address: str | None) -> bool:
     """A public address (reachable from the Internet); ``False`` for a LAN or unknown one."""
     if not address:
@@ -160,6 +162,23 @@ def is_compensated(protection: BackupStatus | None, now: datetime) -> bool:
     return now - DRILL_FRESHNESS <= drill <= now + timedelta(minutes=5)
 
 
+def cents(c: Contribution) -> int:
+    """A contribution in hundredths of a point: sums of them are exact and do not depend
+    on the order they are added in."""
+    return round(c.points * 100)
+
+
+def points_of(total_cents: int) -> float:
+    """The score's points from a sum of :func:`cents` (one decimal)."""
+    return round(total_cents / 100, 1)
+
+
+@lru_cache(maxsize=1024)
+def _paths(check_id: str) -> tuple[bool, bool]:
+    """(on a ransomware path, about the backups) for a check ID: asked once per ID."""
+    return matches(check_id, RANSOMWARE_PATH), matches(check_id, BACKUP_FINDINGS)
+
+
 def contribution(
     f: Finding, *, compensated: bool = False, accepted: frozenset[str] = frozenset()
 ) -> Contribution:
@@ -167,13 +186,13 @@ def contribution(
     key = finding_key(f)
     base = SEVERITY_POINTS[f.severity]
     factors: list[tuple[str, float]] = []
-    ransomware_path = matches(f.check_id, RANSOMWARE_PATH)
+    ransomware_path, backup = _paths(f.check_id)
     if ransomware_path:
         factors.append(("ransomware", RANSOMWARE_FACTOR))
     if is_internet_facing(f.address):
         factors.append(("internet", INTERNET_FACTOR))
     if compensated:
-        if matches(f.check_id, BACKUP_FINDINGS):
+        if backup:
             factors.append(("compensated", COMPENSATED_BACKUP_FACTOR))
         elif ransomware_path:
             factors.append(("compensated", COMPENSATED_FACTOR))
@@ -214,7 +233,7 @@ def score(
         if kept is None or c.points > kept.points:
             seen[c.key] = c
     breakdown = tuple(sorted(seen.values(), key=lambda c: (-c.points, c.key)))
-    total = round(sum(c.points for c in sorted(breakdown, key=lambda c: c.key)), 1)
+    total = points_of(sum(cents(c) for c in breakdown))
     return Score(points=total, grade=grade_for(total), breakdown=breakdown, compensated=compensated)
 
 
@@ -232,11 +251,13 @@ __all__ = [
     "THRESHOLDS",
     "Contribution",
     "Score",
+    "cents",
     "contribution",
     "finding_key",
     "grade_for",
     "is_compensated",
     "is_internet_facing",
     "matches",
+    "points_of",
     "score",
 ]

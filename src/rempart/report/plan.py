@@ -26,7 +26,15 @@ from rempart.checks import Who, get_meta
 from rempart.core.errors import DataError
 from rempart.core.model import Finding
 from rempart.core.protection import BackupStatus
-from rempart.core.scoring import finding_key, grade_for, matches, score
+from rempart.core.scoring import (
+    Score,
+    cents,
+    finding_key,
+    grade_for,
+    matches,
+    points_of,
+    score,
+)
 from rempart.i18n import _
 from rempart.report.words import language
 
@@ -119,6 +127,7 @@ def action_specs() -> tuple[ActionSpec, ...]:
     return tuple(specs)
 
 
+@cache
 def spec_for(check_id: str) -> ActionSpec:
     """The action that fixes a check; a generic one for a check no action names (a check
     of another version of Rempart: the plan still shows it)."""
@@ -183,16 +192,19 @@ def build_plan(
     lang: str = "fr",
     names: Mapping[str, str] | None = None,
     now: datetime | None = None,
+    scored: Score | None = None,
 ) -> tuple[Action, ...]:
     """The plan: actions sorted by gain, then effort, then ID; words in ``lang``.
 
     ``names`` maps an address to the device's name, for the titles ("Mettre à jour nas").
-    ``protection``, ``accepted`` and ``now`` are passed to the score, as for the grade.
+    ``protection``, ``accepted`` and ``now`` are passed to the score, as for the grade;
+    ``scored``: that score when the caller already has it (the same arguments).
     """
     names = names or {}
-    base = score(findings, protection=protection, accepted=accepted, now=now)
-    points = {c.key: c.points for c in base.breakdown}
-    groups: dict[tuple[str, str], tuple[ActionSpec, list[Finding]]] = {}
+    base = scored or score(findings, protection=protection, accepted=accepted, now=now)
+    weight = {c.key: cents(c) for c in base.breakdown}
+    total = sum(weight.values())
+    groups: dict[tuple[str, str], tuple[ActionSpec, dict[str, Finding]]] = {}
     for f in sorted(findings, key=lambda f: (*f.sort_key, f.transport or "")):
         key = finding_key(f)
         if key in accepted:
@@ -204,17 +216,16 @@ def build_plan(
             part = key
         else:
             part = ""
-        entry = groups.setdefault((spec.id, part), (spec, []))
-        if all(finding_key(g) != key for g in entry[1]):
-            entry[1].append(f)
+        groups.setdefault((spec.id, part), (spec, {}))[1].setdefault(key, f)
 
     def points_without(removed: set[str]) -> float:
-        return round(sum(points[k] for k in sorted(points) if k not in removed), 1)
+        return points_of(total - sum(weight.get(k, 0) for k in removed))
 
     drafts = []
     with language(lang) as code:
-        for (action_id, part), (spec, fixed) in groups.items():
-            keys = {finding_key(f) for f in fixed}
+        for (action_id, part), (spec, by_key) in groups.items():
+            fixed = list(by_key.values())
+            keys = set(by_key)
             after = points_without(keys)
             addresses = sorted({f.address for f in fixed if f.address}, key=address_order)
             targets = tuple(target_label(a, names) for a in addresses)
@@ -241,10 +252,10 @@ def build_plan(
             )
     drafts.sort(key=lambda d: (-d[0].gain_points, EFFORTS.index(d[0].effort), d[0].id))
     plan = []
-    done: set[str] = set()
+    done = 0  # each finding is in one action only: the cents removed so far add up
     for action, keys in drafts:
-        done |= keys
-        left = points_without(done)
+        done += sum(weight.get(k, 0) for k in keys)
+        left = points_of(total - done)
         plan.append(replace(action, cumulative_points=left, cumulative_grade=grade_for(left)))
     return tuple(plan)
 

@@ -31,6 +31,7 @@ from rempart.store.lifecycle import (
     FindingLife,
     HistoryPoint,
     acceptances,
+    change_since_previous,
     finding_life,
     grade_history,
 )
@@ -217,7 +218,7 @@ def build_report(
 
         backup = backup_status(store)
         sentinel = sentinel_status(store, now)
-        change = store.diff_with_previous(audit)
+        change = change_since_previous(store, audit)
         accepted = {k: a for k, a in acceptances(store, now).items() if k in keys}
         lives = finding_life(store, keys)
     accepted_set = frozenset(accepted)
@@ -234,6 +235,7 @@ def build_report(
             lang=code,
             names=names,
             now=now,
+            scored=the_score,
         )
         words = evidence_words()
         views: dict[str, FindingView] = {}

@@ -13,8 +13,9 @@ survey. An audit judges
 * a network finding when it scanned targets that cover the finding's address (a target that
   is not an address or a network, such as ``auto``, covers everything);
 * a computer's finding (``HOST-``) when it holds that computer's facts;
-* a survey finding (``ORG-``) when it holds any survey finding or any computer's facts (a
-  full ``rempart audit``: the survey answers are judged with the computer's facts).
+* a survey finding (``ORG-``) or a finding on the vault's backups (``BACKUP-``) when it
+  holds any such finding or any computer's facts (a full ``rempart audit``: the survey
+  answers and the backups are judged with the computer's facts).
 
 A risk accepted (:func:`accept_risk`) carries a reason and an end date at most a year away;
 until then the grade counts it at a reduced weight and the plan leaves it out.
@@ -35,7 +36,7 @@ from rempart.core.model import Audit, Finding, Severity
 from rempart.core.protection import BackupStatus
 from rempart.core.scoring import finding_key, score
 from rempart.i18n import _
-from rempart.store import Store
+from rempart.store import AuditDiff, Store, diff_audits
 from rempart.store.models import AuditRow, FindingLifeRow, FindingRow, RiskAcceptanceRow
 
 MAX_ACCEPTANCE = timedelta(days=366)
@@ -116,7 +117,9 @@ def _networks(targets: Sequence[str]) -> list[ipaddress.IPv4Network | ipaddress.
 def judged_by(audit: Audit) -> _Judged:
     """What an audit looked at (see the module's docstring)."""
     hosts = {h.hostname for h in audit.hosts if h.hostname}
-    survey = bool(audit.hosts) or any(f.check_id.startswith("ORG-") for f in audit.findings)
+    survey = bool(audit.hosts) or any(
+        f.check_id.startswith(("ORG-", "BACKUP-")) for f in audit.findings
+    )
     return _Judged(
         networks=_networks(audit.targets) if audit.targets else [],
         hosts=frozenset(hosts),
@@ -133,10 +136,10 @@ class _Judged:
     survey: bool
 
     def covers(self, check_id: str, address: str | None, port: int | None) -> bool:
-        if check_id.startswith("ORG-"):
-            return self.survey
         if check_id.startswith("HOST-"):
             return (address in self.hosts) if address else self.any_host
+        if check_id.startswith(("ORG-", "BACKUP-")) or (address is None and port is None):
+            return self.survey
         if self.networks is None:  # a target such as "auto" or a range: anything
             return True
         if not self.networks or address is None:
@@ -349,6 +352,59 @@ def accepted_keys(store: Store, now: datetime | None = None) -> frozenset[str]:
     return frozenset(acceptances(store, now))
 
 
+# -- the previous audit --------------------------------------------------------------------
+
+
+def _findings_of(session: Session, audit_ids: Sequence[str]) -> dict[str, list[Finding]]:
+    """The findings of some audits, identity and severity only (what the grade and the
+    comparison need), in one query."""
+    found: dict[str, list[Finding]] = {i: [] for i in audit_ids}
+    if not audit_ids:
+        return found
+    rows = session.execute(
+        select(
+            FindingRow.audit_id,
+            FindingRow.check_id,
+            FindingRow.severity,
+            FindingRow.address,
+            FindingRow.port,
+            FindingRow.transport,
+        )
+        .where(FindingRow.audit_id.in_(list(audit_ids)))
+        .order_by(FindingRow.id)
+    ).all()
+    for r in rows:
+        found[r.audit_id].append(
+            Finding(r.check_id, Severity(r.severity), r.address, r.port, r.transport)
+        )
+    return found
+
+
+def change_since_previous(store: Store, audit: Audit) -> AuditDiff | None:
+    """What changed since the audit that ran just before ``audit`` (``None`` for the first):
+    the same answer as ``Store.diff_with_previous``, without loading the previous audit's
+    devices and services."""
+    with store._session() as session:
+        previous = session.execute(
+            select(AuditRow.id, AuditRow.started_at, AuditRow.finished_at)
+            .where(AuditRow.started_at < audit.started_at, AuditRow.id != audit.id)
+            .order_by(AuditRow.started_at.desc())
+            .limit(1)
+        ).first()
+        if previous is None:
+            return None
+        findings = _findings_of(session, [previous.id])[previous.id]
+    stub = Audit(
+        id=previous.id,
+        started_at=_aware(previous.started_at),
+        finished_at=_aware(previous.finished_at),
+        targets=(),
+        ports="",
+        findings=tuple(findings),
+    )
+    return diff_audits(stub, audit)
+
+
 # -- the grade's history --------------------------------------------------------------------
 
 
@@ -372,23 +428,7 @@ def grade_history(
             .order_by(AuditRow.started_at.desc(), AuditRow.id.desc())
             .limit(limit)
         ).all()
-        ids = [a.id for a in audits]
-        found: dict[str, list[Finding]] = {i: [] for i in ids}
-        if ids:
-            rows = session.execute(
-                select(
-                    FindingRow.audit_id,
-                    FindingRow.check_id,
-                    FindingRow.severity,
-                    FindingRow.address,
-                    FindingRow.port,
-                    FindingRow.transport,
-                ).where(FindingRow.audit_id.in_(ids))
-            ).all()
-            for r in rows:
-                found[r.audit_id].append(
-                    Finding(r.check_id, Severity(r.severity), r.address, r.port, r.transport)
-                )
+        found = _findings_of(session, [a.id for a in audits])
     points = []
     for a in reversed(audits):
         s = score(found[a.id], protection=protection, accepted=accepted, now=now)
@@ -404,6 +444,7 @@ __all__ = [
     "accept_risk",
     "acceptances",
     "accepted_keys",
+    "change_since_previous",
     "end_of",
     "finding_life",
     "grade_history",
