@@ -51,9 +51,14 @@ def _settings(repo_dir: Path) -> Settings:
 
 
 def test_a_sample_drill_restores_files_of_several_snapshots_and_records_success(
-    practice: tuple[Repository, Path, Path], tmp_path: Path
+    practice: tuple[Repository, Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import tempfile
+
     _repo, _data, repo_dir = practice
+    scratch_parent = tmp_path / "tmp"
+    scratch_parent.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch_parent))
     with Store.open() as store:
         result = run_drill(
             _settings(repo_dir), store, passphrase=PASS, full=False, rng=random.Random(7)
@@ -68,7 +73,7 @@ def test_a_sample_drill_restores_files_of_several_snapshots_and_records_success(
     assert status.last_good_drill_at is not None
     assert drills[0].ok and drills[0].files == 24 and drills[0].kind == "sample"
     # The scratch folder is gone: no second copy of patient data left lying around.
-    assert not list(Path(os.environ.get("TMPDIR", "/tmp")).glob("rempart-drill-*/*"))
+    assert list(scratch_parent.iterdir()) == []
 
 
 def test_the_sample_favours_the_last_snapshot_and_spreads_the_rest(
