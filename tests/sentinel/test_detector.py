@@ -327,3 +327,18 @@ def test_copies_of_canaries_elsewhere_and_identical_rewrites_are_not_touches(
     same.write_bytes(S.full(same.read_bytes()))
     verdict = detector.feed(Event(1.3, "close_write", same, pid=6), look(same, None))
     assert verdict is not None and verdict.strong
+
+
+def test_remembered_creations_and_moves_stay_bounded(folder: Path) -> None:
+    from dataclasses import replace
+
+    detector = Detector(Thresholds(max_recent=64))
+    blob = folder / "res.pak2"
+    blob.write_bytes(S.full(bytes(20_000)))
+    seen = look(blob, None)
+    assert seen is not None and seen.opaque_new
+    for i in range(5000):
+        path = folder / f"r{i}.pak2"
+        detector.feed(Event(float(i), "close_write", path, pid=1), replace(seen, path=path))
+        detector.feed(Event(float(i), "moved_from", folder / f"m{i}.jpg", pid=1), None)
+    assert len(detector._created) <= 64 and len(detector._moved_out) <= 64

@@ -208,7 +208,8 @@ class Detector:
         self.allow = allow
         self.roots = [Path(os.path.abspath(r)) for r in roots]
         self._actors: OrderedDict[Actor, _ActorState] = OrderedDict()
-        self._created: OrderedDict[Path, _Recent] = OrderedDict()  # by new path
+        # Dense new files, by (folder, name up to its first dot): what a deletion is matched with.
+        self._created: OrderedDict[tuple[Path, str], list[_Recent]] = OrderedDict()
         self._moved_out: OrderedDict[Path, float] = OrderedDict()
 
     # -- actors ------------------------------------------------------------------------------
@@ -300,15 +301,29 @@ class Detector:
         while len(table) > self.thresholds.max_recent:
             table.popitem(last=False)
 
+    @staticmethod
+    def _creation_key(path: Path) -> tuple[Path, str]:
+        return path.parent, path.name.lower().split(".", 1)[0]
+
+    def _created_dense(self, path: Path, now: float) -> None:
+        key = self._creation_key(path)
+        found = self._created.get(key)
+        if found is None:
+            found = self._created[key] = []
+        self._created.move_to_end(key)
+        found[:] = [r for r in found if r.path != path][-7:]
+        found.append(_Recent(now, path, True))
+        while len(self._created) > self.thresholds.max_recent:
+            self._created.popitem(last=False)
+
     def _recent_creation(self, original: Path, now: float) -> _Recent | None:
         """A dense file created beside ``original`` and named after it (``x.jpg.locked``,
         ``x.locked``) within ``pattern_seconds``."""
         name = original.name.lower()
         stem = original.stem.lower()
-        for path, recent in reversed(self._created.items()):
-            if now - recent.at > self.thresholds.pattern_seconds:
-                break
-            if path.parent != original.parent or path == original or not recent.dense:
+        for recent in reversed(self._created.get(self._creation_key(original), ())):
+            path = recent.path
+            if now - recent.at > self.thresholds.pattern_seconds or path == original:
                 continue
             other = path.name.lower()
             if other.startswith(name + ".") or (
@@ -358,8 +373,8 @@ class Detector:
 
         dense = signals is not None and (signals.high_entropy or signals.opaque_new)
         if event.kind in ("create", "close_write", "write", "moved_to") and signals is not None:
-            if signals.kind_before is None:
-                self._remember(self._created, target, _Recent(now, target, dense))  # type: ignore[arg-type]
+            if signals.kind_before is None and dense:
+                self._created_dense(target, now)
 
         if allow > 0 and signals is not None:
             weight = signals.weight * allow
