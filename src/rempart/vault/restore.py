@@ -22,10 +22,11 @@ import blake3
 
 from rempart.i18n import _
 from rempart.vault.errors import RepositoryCorrupt, RestoreRefused, VaultError
-from rempart.vault.model import Node, Snapshot
+from rempart.vault.model import DATA, Node, Snapshot
 from rempart.vault.repo import Repository
 
 PREFETCH = 8
+RUN_BYTES = 4 * 1024 * 1024
 
 
 class RestoreProgress(Protocol):
@@ -42,23 +43,60 @@ class RestoreResult:
     bytes: int
 
 
+def _runs(repo: Repository, ids: Sequence[bytes]) -> list[list[bytes]]:
+    """Consecutive blobs stored back to back in one pack, grouped so that one ranged read
+    fetches them all (a database file's small chunks: one request per few MiB, not per page)."""
+    runs: list[list[bytes]] = []
+    end = -1
+    pack = ""
+    size = 0
+    for blob_id in ids:
+        ref = repo.index.get(blob_id)
+        if ref is None:
+            runs.append([blob_id])  # read_blob names the missing chunk
+            pack, end = "", -1
+            continue
+        if runs and ref.pack == pack and ref.offset == end and size + ref.length <= RUN_BYTES:
+            runs[-1].append(blob_id)
+            size += ref.length
+        else:
+            runs.append([blob_id])
+            size = ref.length
+        pack, end = ref.pack, ref.offset + ref.length
+    return runs
+
+
+def _read_run(repo: Repository, run: Sequence[bytes]) -> list[bytes]:
+    if len(run) == 1:
+        return [repo.read_blob(run[0])]
+    refs = [repo.index[b] for b in run]
+    start = refs[0].offset
+    data = repo.backend.get_range(
+        "data", refs[0].pack, start, refs[-1].offset + refs[-1].length - start
+    )
+    return [
+        repo.open_sealed(b, ref, data[ref.offset - start : ref.offset - start + ref.length], DATA)
+        for b, ref in zip(run, refs, strict=True)
+    ]
+
+
 def read_file(
     repo: Repository, node: Node, pool: ThreadPoolExecutor | None = None
 ) -> Iterator[bytes]:
     """The plaintext chunks of a file, in order (fetched ahead in ``pool`` when given)."""
-    ids = [bytes.fromhex(c) for c in node.content]
-    if pool is None or len(ids) < 2:
-        for blob_id in ids:
-            yield repo.read_blob(blob_id)
+    runs = _runs(repo, [bytes.fromhex(c) for c in node.content])
+    if pool is None or len(runs) < 2:
+        for run in runs:
+            yield from _read_run(repo, run)
         return
-    window: deque[Future[bytes]] = deque()
+    window: deque[Future[list[bytes]]] = deque()
     pos = 0
     try:
-        while pos < len(ids) or window:
-            while pos < len(ids) and len(window) < PREFETCH:
-                window.append(pool.submit(repo.read_blob, ids[pos]))
+        while pos < len(runs) or window:
+            while pos < len(runs) and len(window) < PREFETCH:
+                window.append(pool.submit(_read_run, repo, runs[pos]))
                 pos += 1
-            yield window.popleft().result()
+            yield from window.popleft().result()
     finally:
         for fut in window:
             fut.cancel()
