@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -202,3 +203,26 @@ def test_an_empty_store_says_how_to_start() -> None:
         for path in PAGES:
             assert c.get(path).status_code == 200
         assert "No audit yet" in c.get("/").text
+
+
+def test_what_another_process_records_shows_within_a_second_or_two(client: TestClient) -> None:
+    i18n.set_language("en")
+    assert "The sentinel has never run" in client.get("/sentinel", params={"lang": "en"}).text
+    now = datetime.now(UTC)
+    with Store.open() as store, store._session() as session:  # as `rempart watch` would
+        session.add(
+            SentinelRunRow(
+                started_at=now,
+                heartbeat_at=now,
+                pid=4343,
+                host="bureau",
+                folders=["/data/Patients"],
+                mode="fanotify",
+                drill=False,
+            )
+        )
+    deadline = time.monotonic() + 10
+    while "fanotify" not in (page := client.get("/sentinel").text):
+        assert time.monotonic() < deadline, "the new sentinel run never showed"
+        time.sleep(0.1)
+    assert "watching" in page and "bureau" in page

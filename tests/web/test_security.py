@@ -140,3 +140,13 @@ def test_remote_access_lets_other_host_names_through(stored_audits: object) -> N
 
     with TestClient(create_app(allow_remote=True), base_url="http://192.168.1.20:8765") as c:
         assert c.get("/").status_code == 200
+
+
+def test_a_cached_page_carries_each_browsers_own_token(client: TestClient) -> None:
+    other = browser_client(client.app)
+    mine, theirs = csrf_of(client), csrf_of(other)  # the second is served from the cache
+    assert mine != theirs
+    page = other.get("/findings").text
+    assert f'value="{theirs}"' in page and mine not in page
+    page = client.get("/findings").text
+    assert f'value="{mine}"' in page and theirs not in page

@@ -12,7 +12,10 @@ other pillars.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+import secrets
+import threading
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable, Hashable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,7 +32,7 @@ from rempart.core.errors import RempartError
 from rempart.core.model import Audit
 from rempart.store import Store
 from rempart.web.jobs import Jobs
-from rempart.web.model import SnapshotCache
+from rempart.web.model import Current, Snapshot, SnapshotCache, StoreState
 from rempart.web.render import render
 from rempart.web.security import CSRF_COOKIE, Csrf, GuardMiddleware
 from rempart.web.words import page_words
@@ -40,6 +43,31 @@ AuditRunner = Callable[[Store, Progress], Audit]
 DrillRunner = Callable[[Store], str]
 
 LANG_COOKIE = "rempart_lang"
+# Where a cached page's CSRF token goes (tokens are URL-safe base64 and hex: no escaping).
+TOKEN_SLOT = "csrf-slot-" + secrets.token_hex(8)
+
+
+class PageCache:
+    """Rendered pages by key, the least recently used dropped first."""
+
+    def __init__(self, size: int = 64) -> None:
+        self._size = size
+        self._items: OrderedDict[Hashable, str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> str | None:
+        with self._lock:
+            html = self._items.get(key)
+            if html is not None:
+                self._items.move_to_end(key)
+            return html
+
+    def put(self, key: Hashable, html: str) -> None:
+        with self._lock:
+            self._items[key] = html
+            self._items.move_to_end(key)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
 
 
 @dataclass
@@ -52,8 +80,21 @@ class WebState:
     audit_runner: AuditRunner | None = None
     drill_runner: DrillRunner | None = None
     vault_configured: bool = False
-    jobs: Jobs = field(default_factory=Jobs)
     snapshots: SnapshotCache = field(default_factory=SnapshotCache)
+    pages: PageCache = field(default_factory=PageCache)
+    state: StoreState = field(init=False)
+    jobs: Jobs = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.state = StoreState(self.store)
+        self.jobs = Jobs(on_finish=self.state.invalidate)
+
+    def current(self) -> Current:
+        return self.state.current()
+
+    def snapshot(self, lang: str, audit_id: str | None = None) -> Snapshot | None:
+        """The report of ``audit_id`` (the latest audit by default) as of now."""
+        return self.snapshots.get(self.store, audit_id, lang, self.current().stamp)
 
 
 def create_app(
@@ -141,24 +182,50 @@ def request_lang(request: Request) -> str:
     return web_state(request).default_lang
 
 
-def page(request: Request, template: str, *, status_code: int = 200, **context: Any) -> Response:
+def page(
+    request: Request,
+    template: str,
+    *,
+    status_code: int = 200,
+    cache_key: Hashable | None = None,
+    build: Callable[[], dict[str, Any]] | None = None,
+    **context: Any,
+) -> Response:
     """A page in the reader's language, with a CSRF token for its forms (and the cookie
-    that goes with it), and the language remembered when it was asked for."""
+    that goes with it), and the language remembered when it was asked for.
+
+    With a ``cache_key`` (whatever the page's content depends on besides its URL and
+    language, e.g. the snapshot it shows), the rendered page is kept and served again
+    with only the browser's token put in: a page of 1,000 findings renders once per
+    change, not once per request. ``build`` gives the rest of the context, and is called
+    only when the page is rendered."""
     state = web_state(request)
     lang = request_lang(request)
     token = state.csrf.token_for(request.cookies.get(CSRF_COOKIE))
     other = "en" if lang == "fr" else "fr"
-    html = render(
-        template,
-        lang=lang,
-        w=page_words(lang),
-        csrf=token,
-        path=request.url.path,
-        other_lang=other,
-        colon="\u00a0:" if lang == "fr" else ":",
-        other_lang_url=f"{request.url.path}?lang={other}",
-        **context,
-    )
+    key = None
+    if cache_key is not None:
+        query = tuple(sorted((k, v) for k, v in request.query_params.multi_items() if k != "lang"))
+        key = (template, lang, request.url.path, query, cache_key)
+    html = state.pages.get(key) if key is not None else None
+    if html is None:
+        if build is not None:
+            context.update(build())
+        html = render(
+            template,
+            lang=lang,
+            w=page_words(lang),
+            csrf=TOKEN_SLOT if key is not None else token,
+            path=request.url.path,
+            other_lang=other,
+            colon="\u00a0:" if lang == "fr" else ":",
+            other_lang_url=f"{request.url.path}?lang={other}",
+            **context,
+        )
+        if key is not None:
+            state.pages.put(key, html)
+    if key is not None:
+        html = html.replace(TOKEN_SLOT, token)
     response = HTMLResponse(html, status_code=status_code)
     if request.cookies.get(CSRF_COOKIE) != token:
         response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="strict", path="/")

@@ -65,7 +65,8 @@ Work = Callable[[JobProgress], str | None]
 class Jobs:
     """The jobs of this server, newest kept in memory (they are also in the store)."""
 
-    def __init__(self, keep: int = 50) -> None:
+    def __init__(self, keep: int = 50, on_finish: Callable[[], None] | None = None) -> None:
+        self._on_finish = on_finish  # told when a job ends, before its page says so
         self._lock = threading.Lock()
         self._jobs: dict[str, Job] = {}
         self._threads: dict[str, threading.Thread] = {}
@@ -114,7 +115,11 @@ class Jobs:
 
     def _run(self, job_id: str, work: Work) -> None:
         try:
-            result = work(JobProgress(self, job_id))
+            try:
+                result = work(JobProgress(self, job_id))
+            finally:
+                if self._on_finish is not None:
+                    self._on_finish()
         except RempartError as exc:
             self._update(job_id, state="failed", message=str(exc), finished_at=datetime.now(UTC))
         except Exception as exc:  # a bug must not kill the server: say it on the page

@@ -10,16 +10,22 @@ is never stale and the costly part is done once per change.
 
 from __future__ import annotations
 
+import itertools
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from rempart.core.protection import BackupStatus, SentinelStatus
 from rempart.report.practice import FindingView, PracticeReport, build_report
 from rempart.store import Store
-from rempart.web.queries import state_stamp
+from rempart.store.status import backup_status, sentinel_status
+from rempart.web.queries import sentinel_stamp, state_stamp
 from rempart.web.words import LANGUAGE_LOCK
+
+_serials = itertools.count(1)
 
 
 @dataclass(frozen=True)
@@ -31,6 +37,7 @@ class Snapshot:
     haystacks: tuple[str, ...]  # lower-case text searched by the findings filter
     addresses: tuple[str, ...]  # devices with findings, for the filter's choices
     built_at: datetime
+    serial: int  # unique per snapshot built: pages rendered from it are cached by it
 
 
 def _haystack(view: FindingView) -> str:
@@ -59,6 +66,7 @@ def build_snapshot(store: Store, audit_id: str | None, lang: str) -> Snapshot | 
         haystacks=tuple(_haystack(v) for v in views),
         addresses=tuple(addresses),
         built_at=datetime.now(UTC),
+        serial=next(_serials),
     )
 
 
@@ -67,6 +75,50 @@ def _address_order(address: str) -> tuple[int, ...]:
         return tuple(int(part) for part in address.split("."))
     except ValueError:
         return (1 << 16,)
+
+
+@dataclass(frozen=True)
+class Current:
+    """The store's state as the pages see it: the stamp, the backups, the sentinel."""
+
+    stamp: tuple[Any, ...]  # what the report depends on (see state_stamp)
+    sentinel_stamp: tuple[Any, ...]  # what the sentinel page depends on
+    backup: BackupStatus
+    sentinel: SentinelStatus
+
+
+class StoreState:
+    """:class:`Current`, read again at most every ``ttl`` seconds, and at once after this
+    server wrote (:meth:`invalidate`: an acceptance, a finished audit or drill).
+
+    Twenty requests at once would otherwise make eight queries each before any page is
+    served; what other processes write (the sentinel's heartbeat, a backup run from the
+    command line) shows within a second.
+    """
+
+    def __init__(self, store: Store, ttl: float = 1.0) -> None:
+        self._store = store
+        self._ttl = ttl
+        self._lock = threading.Lock()
+        self._current: Current | None = None
+        self._read_at = 0.0
+
+    def current(self) -> Current:
+        with self._lock:
+            now = time.monotonic()
+            if self._current is None or now - self._read_at >= self._ttl:
+                self._current = Current(
+                    stamp=state_stamp(self._store),
+                    sentinel_stamp=sentinel_stamp(self._store),
+                    backup=backup_status(self._store),
+                    sentinel=sentinel_status(self._store),
+                )
+                self._read_at = now
+            return self._current
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._current = None
 
 
 class SnapshotCache:
@@ -82,8 +134,9 @@ class SnapshotCache:
         self._lock = threading.Lock()
         self._building: dict[tuple[Any, ...], threading.Lock] = {}
 
-    def get(self, store: Store, audit_id: str | None, lang: str) -> Snapshot | None:
-        stamp = state_stamp(store)
+    def get(
+        self, store: Store, audit_id: str | None, lang: str, stamp: tuple[Any, ...]
+    ) -> Snapshot | None:
         key = (audit_id, lang, datetime.now(UTC).date(), stamp)
         with self._lock:
             if key in self._items:

@@ -19,19 +19,18 @@ from rempart.core.errors import StoreError, UsageError
 from rempart.core.model import Finding, Severity
 from rempart.i18n import _
 from rempart.report import charts
-from rempart.report.words import severity_label
 from rempart.store import lifecycle
-from rempart.store.status import backup_status, sentinel_status
 from rempart.web import queries
 from rempart.web.app import page, request_lang, web_state
 from rempart.web.jobs import JobProgress
 from rempart.web.render import when
 from rempart.web.security import CSRF_COOKIE, CSRF_FIELD, same_origin
-from rempart.web.words import LANGUAGE_LOCK, page_words
+from rempart.web.words import page_words
 
 router = APIRouter()
 
 PAGE_SIZE = 50
+COLON = {"fr": "\u00a0:", "en": ":"}
 STATUSES = ("new", "open", "accepted")
 
 
@@ -56,16 +55,17 @@ async def checked_form(request: Request) -> dict[str, str]:
 Form = Annotated[dict[str, str], Depends(checked_form)]
 
 
-def _severity_label(severity: Severity, lang: str) -> str:
-    with LANGUAGE_LOCK:
-        from rempart.report.words import language
-
-        with language(lang):
-            return severity_label(severity)
-
-
 def _severity_choices(lang: str) -> list[tuple[str, str]]:
-    return [(s.value, _severity_label(s, lang)) for s in sorted(Severity, reverse=True)]
+    w = page_words(lang)
+    return [(s.value, w[f"sev_{s.value}"]) for s in sorted(Severity, reverse=True)]
+
+
+def _jobs_key(jobs: dict[str, Any]) -> tuple[str | None, str | None]:
+    """What of the jobs the buttons show: which audit and drill are running."""
+    return (
+        jobs["audit_job"].id if jobs["audit_job"] else None,
+        jobs["drill_job"].id if jobs["drill_job"] else None,
+    )
 
 
 def _jobs_context(request: Request) -> dict[str, Any]:
@@ -90,34 +90,37 @@ def overview(request: Request) -> Response:
     state = web_state(request)
     lang = request_lang(request)
     w = page_words(lang)
-    snap = state.snapshots.get(state.store, None, lang)
-    backup = backup_status(state.store)
-    sentinel = sentinel_status(state.store)
-    label = trend = None
-    if snap is not None:
-        report = snap.report
-        label = charts.grade_label(
-            report.score.grade,
-            title=f"{w['grade']} : {report.score.grade}"
-            if lang == "fr"
-            else f"{w['grade']}: {report.score.grade}",
-        )
-        if len(report.history) > 1:
-            trend = charts.grade_trend(
-                [charts.TrendPoint(when(h.at, lang, time=False), h.grade) for h in report.history],
-                title=w["trend"],
+    snap = state.snapshot(lang)
+    current = state.current()
+    backup, sentinel = current.backup, current.sentinel
+    jobs = _jobs_context(request)
+
+    def build() -> dict[str, Any]:
+        label = trend = None
+        if snap is not None:
+            report = snap.report
+            label = charts.grade_label(
+                report.score.grade,
+                title=f"{w['grade']}{COLON[lang]} {report.score.grade}",
             )
+            if len(report.history) > 1:
+                points = [
+                    charts.TrendPoint(when(h.at, lang, time=False), h.grade) for h in report.history
+                ]
+                trend = charts.grade_trend(points, title=w["trend"])
+        return {"grade_svg": label, "trend_svg": trend}
+
     return page(
         request,
         "overview.html.j2",
+        cache_key=None if snap is None else (snap.serial, backup, sentinel, _jobs_key(jobs)),
+        build=build,
         nav="overview",
         snap=snap,
         report=snap.report if snap else None,
-        grade_svg=label,
-        trend_svg=trend,
         backup=backup,
         sentinel=sentinel,
-        **_jobs_context(request),
+        **jobs,
     )
 
 
@@ -133,52 +136,60 @@ def findings(
 ) -> Response:
     state = web_state(request)
     lang = request_lang(request)
-    snap = state.snapshots.get(state.store, None, lang)
-    rows: list[tuple[str, Any]] = []
-    total = 0
-    if snap is not None:
-        needle = q.strip().lower()
-        for key, view, hay in zip(snap.keys, snap.report.findings, snap.haystacks, strict=True):
-            f = view.finding
-            if severity and f.severity.value != severity:
-                continue
-            if status and view.status != status:
-                continue
-            if asset and f.address != asset:
-                continue
-            if needle and needle not in hay:
-                continue
-            rows.append((key, view))
-        total = len(snap.report.findings)
-    pages = max(1, (len(rows) + PAGE_SIZE - 1) // PAGE_SIZE)
-    page_no = min(page_no, pages)
-    shown = rows[(page_no - 1) * PAGE_SIZE : page_no * PAGE_SIZE]
+    snap = state.snapshot(lang)
     filters = {"severity": severity, "status": status, "asset": asset, "q": q}
-    query = urlencode({k: v for k, v in filters.items() if v})
 
-    def page_url(n: int) -> str:
-        return "/findings?" + urlencode({**{k: v for k, v in filters.items() if v}, "page": n})
+    def build() -> dict[str, Any]:
+        rows: list[tuple[str, Any]] = []
+        total = 0
+        if snap is not None:
+            needle = q.strip().lower()
+            views = zip(snap.keys, snap.report.findings, snap.haystacks, strict=True)
+            for key, view, hay in views:
+                f = view.finding
+                if severity and f.severity.value != severity:
+                    continue
+                if status and view.status != status:
+                    continue
+                if asset and f.address != asset:
+                    continue
+                if needle and needle not in hay:
+                    continue
+                rows.append((key, view))
+            total = len(snap.report.findings)
+        pages = max(1, (len(rows) + PAGE_SIZE - 1) // PAGE_SIZE)
+        n = min(page_no, pages)
+        kept = {k: v for k, v in filters.items() if v}
+
+        def page_url(to: int) -> str:
+            return "/findings?" + urlencode({**kept, "page": to})
+
+        today = date.today()
+        return {
+            "rows": rows[(n - 1) * PAGE_SIZE : n * PAGE_SIZE],
+            "matching": len(rows),
+            "total": total,
+            "query": urlencode(kept),
+            "page_no": n,
+            "pages": pages,
+            "prev_url": page_url(n - 1) if n > 1 else None,
+            "next_url": page_url(n + 1) if n < pages else None,
+            "min_until": (today + timedelta(days=1)).isoformat(),
+            "max_until": (today + timedelta(days=365)).isoformat(),
+            "default_until": (today + timedelta(days=90)).isoformat(),
+        }
 
     return page(
         request,
         "findings.html.j2",
+        cache_key=None if snap is None else snap.serial,
+        build=build,
         nav="findings",
         snap=snap,
-        rows=shown,
-        matching=len(rows),
-        total=total,
         filters=filters,
-        query=query,
-        page_no=page_no,
-        pages=pages,
-        prev_url=page_url(page_no - 1) if page_no > 1 else None,
-        next_url=page_url(page_no + 1) if page_no < pages else None,
         severities=_severity_choices(lang),
         statuses=STATUSES,
         done=done if done in ("accepted", "revoked") else "",
-        min_until=(date.today() + timedelta(days=1)).isoformat(),
-        max_until=(date.today() + timedelta(days=365)).isoformat(),
-        default_until=(date.today() + timedelta(days=90)).isoformat(),
     )
 
 
@@ -209,6 +220,7 @@ def accept(request: Request, form: Form) -> Response:
             _("'{value}' is not a date: give the end date as YYYY-MM-DD.").format(value=raw_until)
         ) from None
     lifecycle.accept_risk(state.store, key, reason, day, by=form.get("by") or None)
+    state.state.invalidate()
     return RedirectResponse(_back_to_findings(form, "accepted"), status_code=303)
 
 
@@ -219,6 +231,7 @@ def revoke(request: Request, form: Form) -> Response:
     if not key:
         raise UsageError(_("No finding given: choose one on the findings page."))
     lifecycle.revoke(state.store, key)
+    state.state.invalidate()
     return RedirectResponse(_back_to_findings(form, "revoked"), status_code=303)
 
 
@@ -226,10 +239,11 @@ def revoke(request: Request, form: Form) -> Response:
 def assets(request: Request) -> Response:
     state = web_state(request)
     lang = request_lang(request)
-    snap = state.snapshots.get(state.store, None, lang)
+    snap = state.snapshot(lang)
     return page(
         request,
         "assets.html.j2",
+        cache_key=None if snap is None else snap.serial,
         nav="assets",
         snap=snap,
         report=snap.report if snap else None,
@@ -240,18 +254,20 @@ def assets(request: Request) -> Response:
 def audits(request: Request) -> Response:
     state = web_state(request)
     lang = request_lang(request)
-    snap = state.snapshots.get(state.store, None, lang)
+    snap = state.snapshot(lang)
     grades = {}
     if snap is not None:
         grades = {h.audit_id: h for h in snap.report.history}
+    jobs = _jobs_context(request)
     return page(
         request,
         "audits.html.j2",
+        cache_key=None if snap is None else (snap.serial, _jobs_key(jobs)),
+        build=lambda: {"audits": queries.audit_lines(state.store, 200)},
         nav="audits",
-        audits=state.store.list_audits(200),
         grades=grades,
         severities=_severity_choices(lang),
-        **_jobs_context(request),
+        **jobs,
     )
 
 
@@ -270,51 +286,67 @@ def audit_detail(request: Request, audit_id: str) -> Response:
         raise HTTPException(status_code=404)
     lang = request_lang(request)
     try:
-        snap = state.snapshots.get(state.store, audit_id, lang)
+        snap = state.snapshot(lang, audit_id)
     except StoreError as exc:
         raise HTTPException(status_code=404, detail=str(exc)) from exc
     if snap is None:
         raise HTTPException(status_code=404)
     report = snap.report
     change = report.change
+
+    def build() -> dict[str, Any]:
+        return {
+            "new": _titled(change.new, lang) if change else [],
+            "fixed": _titled(change.fixed, lang) if change else [],
+            "still_open": _titled(change.still_open, lang) if change else [],
+            "sev_labels": dict(_severity_choices(lang)),
+        }
+
     return page(
         request,
         "audit.html.j2",
+        cache_key=snap.serial,
+        build=build,
         nav="audits",
         report=report,
         audit=report.audit,
-        new=_titled(change.new, lang) if change else [],
-        fixed=_titled(change.fixed, lang) if change else [],
-        still_open=_titled(change.still_open, lang) if change else [],
         has_previous=change is not None,
-        sev_labels=dict(_severity_choices(lang)),
     )
 
 
 @router.get("/backups")
 def backups(request: Request) -> Response:
     state = web_state(request)
+    current = state.current()
+    jobs = _jobs_context(request)
     return page(
         request,
         "backups.html.j2",
+        cache_key=(current.stamp, current.backup, _jobs_key(jobs)),
+        build=lambda: {
+            "runs": queries.backup_runs(state.store),
+            "drills": queries.restore_drills(state.store),
+        },
         nav="backups",
-        backup=backup_status(state.store),
-        runs=queries.backup_runs(state.store),
-        drills=queries.restore_drills(state.store),
-        **_jobs_context(request),
+        backup=current.backup,
+        **jobs,
     )
 
 
 @router.get("/sentinel")
 def sentinel(request: Request) -> Response:
     state = web_state(request)
+    current = state.current()
     return page(
         request,
         "sentinel.html.j2",
+        cache_key=(current.sentinel_stamp, current.sentinel),
+        build=lambda: {
+            "incidents": queries.incidents(state.store),
+            "runs": queries.sentinel_runs(state.store),
+        },
         nav="sentinel",
-        sentinel=sentinel_status(state.store),
-        incidents=queries.incidents(state.store),
-        runs=queries.sentinel_runs(state.store),
+        sentinel=current.sentinel,
     )
 
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import threading
 
+from rempart.core.model import Severity
 from rempart.i18n import _
-from rempart.report.words import language
+from rempart.report.words import language, severity_label
 
 _cache: dict[str, dict[str, str]] = {}
 
@@ -31,7 +32,8 @@ def page_words(lang: str) -> dict[str, str]:
 
 
 def _words() -> dict[str, str]:
-    return {
+    severities = {f"sev_{s.value}": severity_label(s) for s in Severity}
+    return severities | {
         # navigation and frame
         "app": _("Rempart dashboard"),
         "nav_overview": _("Overview"),
