@@ -11,9 +11,10 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -184,6 +185,34 @@ def test_unwritable_out_leaves_nothing_behind(
         assert (locked / "old.json").read_text(encoding="utf-8") == "keep me"
     finally:
         locked.chmod(0o700)
+
+
+@pytest.fixture
+def tiny_disk(tmp_path: Path) -> Iterator[Path]:
+    """A real 64 KiB file system (tmpfs), for a disk that fills up while the report is
+    written; needs root to mount."""
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("a real full disk needs root to mount a small tmpfs")
+    mount = tmp_path / "usb"
+    mount.mkdir()
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount)], capture_output=True
+    )
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
+    yield mount
+    subprocess.run(["umount", str(mount)], check=False)
+
+
+def test_a_full_disk_keeps_the_previous_report_whole(
+    cli: Cli, stored: tuple[Audit, Audit], tiny_disk: Path
+) -> None:
+    previous = tiny_disk / "cabinet.json"
+    previous.write_text('{"grade": "old"}\n', encoding="utf-8")
+    result = cli("--lang", "en", "report", "-f", "json", "--out", str(previous))
+    assert_one_clear_line(result, "Cannot write", "cabinet.json")
+    assert [p.name for p in tiny_disk.iterdir()] == ["cabinet.json"]  # no temporary file left
+    assert previous.read_text(encoding="utf-8") == '{"grade": "old"}\n'
 
 
 def test_out_under_a_file_is_refused(cli: Cli, stored: tuple[Audit, Audit], tmp_path: Path) -> None:
