@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import ppdeep
+import ppdeep  # type: ignore[import-untyped]
 
 from rempart.sentinel import canaries, formats, magic, signals
 from rempart.sentinel.signals import FileSignals

@@ -167,7 +167,7 @@ def _hide(path: Path) -> None:
     import ctypes  # pragma: no cover - Windows only
 
     hidden = 0x2
-    ctypes.windll.kernel32.SetFileAttributesW(str(path), hidden)  # type: ignore[attr-defined]
+    ctypes.windll.kernel32.SetFileAttributesW(str(path), hidden)
 
 
 def _unhide(path: Path) -> None:
@@ -176,7 +176,7 @@ def _unhide(path: Path) -> None:
     import ctypes  # pragma: no cover - Windows only
 
     normal = 0x80
-    ctypes.windll.kernel32.SetFileAttributesW(str(path), normal)  # type: ignore[attr-defined]
+    ctypes.windll.kernel32.SetFileAttributesW(str(path), normal)
 
 
 def _write(path: Path, data: bytes) -> None:
@@ -210,7 +210,7 @@ def place(folder: Path) -> list[Path]:
 
 def _debris(folder: Path) -> list[Path]:
     """Renamed copies of the canaries (``!!!_0000_….docx.lockbit``) in ``folder``."""
-    found = []
+    found: list[Path] = []
     try:
         entries = list(os.scandir(folder))
     except OSError:

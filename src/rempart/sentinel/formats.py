@@ -134,7 +134,7 @@ def _zip_head(r: Reader) -> bool | None:
     name = h[30 : 30 + name_len]
     if name_len == 0 or (len(name) == name_len and (b"\x00" in name)):
         return False
-    return extra_len < 0x10000
+    return bool(extra_len < 0x10000)
 
 
 def _pdf_head(r: Reader) -> bool | None:
@@ -183,7 +183,7 @@ def _dicom_head(r: Reader) -> bool | None:
 def _dicom_next_ok(h: bytes, pos: int) -> bool:
     """The first dataset element after the meta group: an even group of a plausible size."""
     group, _element = struct.unpack("<HH", h[pos : pos + 4])
-    return group % 2 == 0 or group < 0x0100
+    return bool(group % 2 == 0 or group < 0x0100)
 
 
 def _sqlite_head(r: Reader) -> bool | None:
@@ -222,7 +222,7 @@ def _7z_head(r: Reader) -> bool | None:
     if zlib.crc32(h[12:32]) != crc:
         return False
     next_offset, next_size = struct.unpack("<QQ", h[12:28])
-    return 32 + next_offset + next_size <= r.size
+    return bool(32 + next_offset + next_size <= r.size)
 
 
 def _ole_head(r: Reader) -> bool | None:
@@ -245,7 +245,7 @@ def _tiff_head(r: Reader) -> bool | None:
         (ifd,) = struct.unpack(">I", h[4:8])
     else:
         return False
-    return 8 <= ifd < r.size
+    return bool(8 <= ifd < r.size)
 
 
 def _bmp_head(r: Reader) -> bool | None:

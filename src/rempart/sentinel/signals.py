@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-import ppdeep
+import ppdeep  # type: ignore[import-untyped]
 
 from rempart.i18n import _
 from rempart.sentinel import canaries, formats, magic, stats

@@ -16,10 +16,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import Table, func, select
 from sqlalchemy import delete as sql_delete
-from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from rempart.core.errors import StoreError
@@ -32,7 +32,7 @@ FIELDS = ("path", "size", "mtime", "kind", "entropy", "chi2", "fuzzy")
 Row = tuple[str, int, float, str, float, float, str | None]
 
 CHUNK = 500
-_T = SentinelBaselineRow.__table__
+_T: Table = cast(Table, SentinelBaselineRow.__table__)
 
 
 @contextmanager
@@ -86,12 +86,14 @@ def count(store: Store, root: str | None = None) -> int:
 
 def _insert(dialect: str) -> Any:
     if dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    elif dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:  # pragma: no cover - the store runs on SQLite or PostgreSQL
-        return None
-    return insert
+        from sqlalchemy.dialects import sqlite
+
+        return sqlite.insert
+    if dialect == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert
+    return None  # pragma: no cover - the store runs on SQLite or PostgreSQL
 
 
 def upsert(store: Store, items: Iterable[tuple[str, Row]]) -> int:
@@ -118,7 +120,7 @@ def upsert(store: Store, items: Iterable[tuple[str, Row]]) -> int:
 
     with _errors(), store.engine.begin() as conn:
         for root, row in items:
-            values = dict(zip(FIELDS, row, strict=True))
+            values: dict[str, Any] = dict(zip(FIELDS, row, strict=True))
             values.update(root=root, updated_at=now)
             batch.append(values)
             written += 1
