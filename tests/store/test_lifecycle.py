@@ -172,5 +172,7 @@ def test_grade_history_rescored_oldest_first(store: Store) -> None:
         ("audit-3", "A", 0.0, 0),
     ]
     assert [p.audit_id for p in grade_history(store, limit=2, now=now)] == ["audit-2", "audit-3"]
+    older = grade_history(store, now=now, until=audit(2, ()))
+    assert [p.audit_id for p in older] == ["audit-1", "audit-2"]
     accept_risk(store, finding_key(SMB1), "why", date(2026, 12, 1), now=now)
     assert grade_history(store, now=now)[1].points == 3.0  # rescored with today's acceptances

@@ -224,7 +224,9 @@ def build_report(
     accepted_set = frozenset(accepted)
     the_score = score(audit.findings, protection=backup, accepted=accepted_set, now=now)
     if store is not None:
-        history = tuple(grade_history(store, HISTORY_LENGTH, protection=backup, now=now))
+        history = tuple(
+            grade_history(store, HISTORY_LENGTH, protection=backup, now=now, until=audit)
+        )
     names = {a.address: a.hostname for a in audit.assets if a.hostname}
     points = {c.key: c.points for c in the_score.breakdown}
     with language(lang) as code:

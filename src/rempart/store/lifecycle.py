@@ -414,19 +414,22 @@ def grade_history(
     *,
     protection: BackupStatus | None = None,
     now: datetime | None = None,
+    until: Audit | None = None,
 ) -> list[HistoryPoint]:
     """The grade of the last ``limit`` audits, oldest first, recomputed from their findings.
 
     Every point is scored as of ``now`` (acceptances in force now, the backups' state now),
     so the curve shows the work done on the findings and its last point is today's grade.
+    ``until``: stop at that audit (the history as the report of an older audit shows it).
     """
     now = now or datetime.now(UTC)
     accepted = accepted_keys(store, now)
     with store._session() as session:
+        query = select(AuditRow.id, AuditRow.started_at)
+        if until is not None:
+            query = query.where(AuditRow.started_at <= until.started_at)
         audits = session.execute(
-            select(AuditRow.id, AuditRow.started_at)
-            .order_by(AuditRow.started_at.desc(), AuditRow.id.desc())
-            .limit(limit)
+            query.order_by(AuditRow.started_at.desc(), AuditRow.id.desc()).limit(limit)
         ).all()
         found = _findings_of(session, [a.id for a in audits])
     points = []
