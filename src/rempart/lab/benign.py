@@ -126,8 +126,15 @@ def workload_xrays(sandbox: Sandbox, count: int = 200) -> int:
     return count
 
 
+def _practice_files(sandbox: Sandbox, *kinds: str) -> list[Path]:
+    """The practice's own files of these kinds (from the manifest: never a canary or any
+    file the sentinel placed, which no one at the practice would open)."""
+    manifest = sandbox.manifest()
+    return [sandbox.data / rel for rel, e in sorted(manifest.items()) if e.kind in kinds]
+
+
 def _office_documents(sandbox: Sandbox) -> list[Path]:
-    return [p for p in sandbox.data_files() if p.suffix in (".docx", ".xlsx")][:30]
+    return [p for p in _practice_files(sandbox, "docx", "xlsx") if p.is_file()][:30]
 
 
 def _new_content(path: Path, rng: random.Random) -> bytes:
@@ -175,7 +182,7 @@ def workload_office(sandbox: Sandbox) -> int:
 
 
 def workload_sqlite(sandbox: Sandbox) -> int:
-    databases = [p for p in sandbox.data_files() if p.suffix == ".db"]
+    databases = [p for p in _practice_files(sandbox, "db") if p.is_file()]
     if databases:
         path = sandbox.check(databases[0])
     else:
