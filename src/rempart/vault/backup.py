@@ -29,6 +29,7 @@ from rempart.vault.repo import PackWriter, Repository, host_name, seal_blob, use
 from rempart.vault.sources import DirectSource, SnapshotSource
 
 INFLIGHT_BYTES = 96 * 1024 * 1024
+HASH_BACKLOG = 32 * 1024 * 1024
 
 
 class BackupProgress(Protocol):
@@ -72,7 +73,7 @@ class _Pending:
 
     scan: _File
     ids: list[bytes | None] = field(default_factory=list)
-    hash: str = ""
+    hash: Future[str] | None = None
     remaining: int = 0
     read_done: bool = False
     failed: bool = False
@@ -186,6 +187,10 @@ class _Engine:
         self.page_size = page_size
         self.writer = PackWriter(repo)
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rempart-seal")
+        # whole-file BLAKE3 in its own thread (in order), beside the reading thread
+        self.hash_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rempart-hash")
+        self.hash_backlog: deque[tuple[Future[object], int]] = deque()
+        self.hash_bytes = 0
         self.fifo: deque[tuple[_Pending, int, Future[tuple[bytes, bytes | None, int]]]] = deque()
         self.inflight = 0
         self.errors: list[str] = []
@@ -230,10 +235,21 @@ class _Engine:
             size=pending.size,
             inode=st.st_ino,
             content=tuple(i.hex() for i in pending.ids if i is not None),
-            hash=pending.hash,
+            hash=pending.hash.result() if pending.hash else "",
         )
         if self.progress:
             self.progress.advance(0, files=1)
+
+    def _hash(self, hasher: blake3.blake3, chunk: bytes) -> None:
+        """Queue ``chunk`` for the file hash, holding at most HASH_BACKLOG bytes in the queue."""
+        self.hash_backlog.append((self.hash_pool.submit(hasher.update, chunk), len(chunk)))
+        self.hash_bytes += len(chunk)
+        while self.hash_backlog and (
+            self.hash_bytes > HASH_BACKLOG or self.hash_backlog[0][0].done()
+        ):
+            fut, size = self.hash_backlog.popleft()
+            fut.result()
+            self.hash_bytes -= size
 
     # -- files --------------------------------------------------------------------------
 
@@ -273,7 +289,7 @@ class _Engine:
                 else:
                     chunks = self.repo.chunker.cdc(fh)
                 for chunk in chunks:
-                    hasher.update(chunk)
+                    self._hash(hasher, chunk)
                     total += len(chunk)
                     pending.ids.append(None)
                     pending.remaining += 1
@@ -286,7 +302,7 @@ class _Engine:
         except OSError as exc:
             pending.failed = True
             self.errors.append(f"{scan.path}: {exc.strerror or exc}")
-        pending.hash = hasher.hexdigest()
+        pending.hash = self.hash_pool.submit(hasher.hexdigest)
         pending.size = total
         pending.read_done = True
         if not pending.failed:
@@ -357,6 +373,7 @@ class _Engine:
         for _p, _i, fut in self.fifo:
             fut.cancel()
         self.pool.shutdown(wait=True)
+        self.hash_pool.shutdown(wait=True)
         self.writer.close()
 
 
