@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -314,3 +315,34 @@ def test_wait_incident_returns_none_after_its_timeout(patients: Path) -> None:
         began = datetime.now(UTC)
         assert s.wait_incident(0.3) is None
         assert (datetime.now(UTC) - began).total_seconds() >= 0.3
+
+
+def test_one_encrypted_file_freezes_the_writer_until_evidence_clears_it(patients: Path) -> None:
+    require_mode("fanotify")
+    one_file = (
+        "import os, sys\n"
+        "path = os.path.join(sys.argv[1], '2026', 'compte_rendu_000.txt')\n"
+        "data = open(path, 'rb').read()\n"
+        "open(path, 'wb').write(os.urandom(len(data)))\n"
+        "print('written', flush=True)\n"
+        "sys.stdin.readline()\n"
+        "print('ran again', flush=True)\n"
+    )
+    with Sentinel([patients], settings=SentinelSettings(canaries=False)) as s:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", one_file, str(patients)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            assert proc.stdout is not None and proc.stdout.readline().strip() == "written"
+            # Frozen at once on the first encrypted file (no verdict yet: one file only)...
+            assert s.wait_until(lambda: s.provisional_freezes == 1, 20)
+            # ...then running again once the grace is over without more evidence.
+            assert s.wait_until(lambda: not s._frozen, 20)
+            out, _err = proc.communicate("go\n", timeout=20)
+        finally:
+            _finish(proc)
+        assert out.strip() == "ran again"
+        assert s.incidents == []

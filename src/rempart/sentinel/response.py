@@ -14,6 +14,7 @@ recommended set-up on Linux.
 from __future__ import annotations
 
 import os
+import signal
 import threading
 import time
 from dataclasses import dataclass, field
@@ -93,29 +94,76 @@ def _describe(proc: psutil.Process) -> tuple[str | None, str | None, str | None]
     return out[0], out[1], out[2]
 
 
-def stop(pid: int, response: str, allowlist: Allowlist) -> ResponseResult:
+def freeze(pid: int) -> bool:
+    """Stop ``pid`` from running at once: ``SIGSTOP`` where it exists (one system call, no
+    look-up first), else psutil's suspend (Windows). False if it is gone or out of reach."""
+    if pid in (0, 1) or pid == os.getpid():
+        return False
+    try:
+        if hasattr(signal, "SIGSTOP"):
+            os.kill(pid, signal.SIGSTOP)
+        else:  # pragma: no cover - Windows
+            psutil.Process(pid).suspend()
+    except (OSError, psutil.Error):
+        return False
+    return True
+
+
+def thaw(pid: int) -> None:
+    """Let a frozen process run again (a provisional freeze that evidence did not confirm)."""
+    try:
+        if hasattr(signal, "SIGCONT"):
+            os.kill(pid, signal.SIGCONT)
+        else:  # pragma: no cover - Windows
+            psutil.Process(pid).resume()
+    except (OSError, psutil.Error):
+        pass
+
+
+def stop(
+    pid: int,
+    response: str,
+    allowlist: Allowlist,
+    *,
+    name: str | None = None,
+    frozen_at: float | None = None,
+) -> ResponseResult:
     """Suspend ``pid`` and its children, then kill them if ``response == "kill"``.
 
-    ``response == "alert"`` stops nothing (the process is only named). Never raises for a
-    process that vanished or cannot be touched: the result says what happened.
+    ``response == "alert"`` stops nothing (the process is only named). The process is
+    frozen *before* it is looked at (each look-up costs milliseconds, and at 300 files a
+    second every millisecond is a file); if the look-up then shows a process that must not
+    be stopped, it runs again at once. ``name`` (from the event) lets an allow-listed writer
+    be recognised before anything is done; ``frozen_at`` is when the service already froze
+    it. Never raises for a process that vanished: the result says what happened.
     """
+    if pid in (0, 1) or pid == os.getpid():
+        return ResponseResult("named", pid, name, notes=("protected system or own process",))
+    if name and allowlist.process_allowed(name) and response != "alert":
+        return ResponseResult("named", pid, name, notes=(f"allow-listed ({name})",))
+    if response != "alert" and frozen_at is None and freeze(pid):
+        frozen_at = time.monotonic()
     try:
         proc = psutil.Process(pid)
     except psutil.Error:
-        return ResponseResult("none", pid=pid, notes=("process already gone",))
-    name, user, exe = _describe(proc)
+        return ResponseResult("none", pid=pid, name=name, notes=("process already gone",))
+    described, user, exe = _describe(proc)
+    name = described or name
     why = untouchable(proc, allowlist)
     if why is not None or response == "alert":
+        if frozen_at is not None:
+            thaw(pid)
         note = why or "response = alert: nothing stopped"
         return ResponseResult("named", pid, name, user, exe, notes=(note,))
     notes: list[str] = []
     try:
-        proc.suspend()  # first, before anything slower
+        proc.suspend()  # SIGSTOP again, or psutil's way where there is no SIGSTOP
     except psutil.NoSuchProcess:
         return ResponseResult("none", pid, name, user, exe, notes=("process already gone",))
     except psutil.Error as exc:
-        return ResponseResult("named", pid, name, user, exe, notes=(f"cannot suspend: {exc}",))
-    stopped_at = time.monotonic()
+        if frozen_at is None:
+            return ResponseResult("named", pid, name, user, exe, notes=(f"cannot suspend: {exc}",))
+    stopped_at = frozen_at if frozen_at is not None else time.monotonic()
     try:
         children = proc.children(recursive=True)
     except psutil.Error:

@@ -27,7 +27,9 @@ never stopped; a drill's simulator must therefore run as a separate process.
 
 from __future__ import annotations
 
+import os
 import queue
+import tempfile
 import threading
 import time
 from collections import OrderedDict, deque
@@ -37,11 +39,21 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import psutil
+
 from rempart.config import AlertSettings, SentinelSettings
 from rempart.i18n import _
 from rempart.sentinel.alerts import Alerter, Delivery
 from rempart.sentinel.allowlist import Allowlist
-from rempart.sentinel.response import Candidate, IoTracker, ResponseResult, candidates, stop
+from rempart.sentinel.response import (
+    Candidate,
+    IoTracker,
+    ResponseResult,
+    candidates,
+    freeze,
+    stop,
+    thaw,
+)
 from rempart.sentinel.watcher import (
     Backend,
     FileEvent,
@@ -56,6 +68,7 @@ ACTORS_MAX = 256  # actors whose written files we remember
 FILES_PER_ACTOR = 10_000
 INCIDENT_QUIET = 60.0  # seconds without a new verdict before an incident is closed
 HEARTBEAT = 10.0  # seconds between heartbeats in the store
+FREEZE_GRACE = 0.3  # seconds a writer of one encrypted file stays frozen without a verdict
 IO_SAMPLE = 5.0  # seconds between two samples of I/O counters (when the OS names no writer)
 WRITE_REINSPECT = 0.05  # a file being written is inspected again at most this often (s)
 _INSPECTED = ("write", "close_write", "create", "moved_to", "rename")
@@ -191,6 +204,9 @@ class Sentinel:
         self._inspected: OrderedDict[Path, float] = OrderedDict()
         self._pending_move: tuple[FileEvent, float] | None = None
         self._io = IoTracker()
+        self._frozen: dict[int, float] = {}  # pid → when a provisional freeze ends
+        self._frozen_at: dict[int, float] = {}  # pid → when it was frozen
+        self.provisional_freezes = 0
         self._started = False
         self.baseline: Any = None
         self.detector: Any = None
@@ -228,6 +244,7 @@ class Sentinel:
                         )
                     )
         self.detector = _make_detector(Detector, self.folders, self.allowlist)
+        self._warm_up(Detector)
         backend.arm()
         self._backend = backend
         self.mode = backend.mode
@@ -247,6 +264,26 @@ class Sentinel:
         for thread in self._threads:
             thread.start()
         self._started = True
+
+    def _warm_up(self, detector_cls: Any) -> None:
+        """The first inspection and the first verdict load tables and data files (≈ 60 ms
+        measured): pay that now, not on the attacker's first file. Outside the protected
+        folders, before the watches exist, with a detector thrown away afterwards."""
+        from rempart.sentinel.baseline import measure_file
+        from rempart.sentinel.signals import inspect
+
+        with tempfile.TemporaryDirectory(prefix="rempart-warm-") as tmp:
+            sample = Path(tmp) / "echauffement.docx"
+            sample.write_bytes(os.urandom(16384))
+            entry = measure_file(sample)
+            signals = inspect(sample, entry)
+            scratch = _make_detector(detector_cls, [Path(tmp)], self.allowlist)
+            event = FileEvent(time.monotonic(), "close_write", sample, os.getpid(), "warm-up")
+            scratch.feed(_detector_event(event, "close_write", sample, None), signals)
+            self.allowlist.process_allowed("warm-up", str(sample))
+            _is_canary(sample)
+        stop_probe = psutil.Process()
+        stop_probe.name(), stop_probe.username(), stop_probe.ppid()
 
     def stop(self) -> None:
         """Stop watching (canaries stay in place), finish pending alerts, close the run."""
@@ -325,20 +362,28 @@ class Sentinel:
 
     def _analyse(self) -> None:
         while True:
+            wait = 0.5
+            if self._frozen:
+                wait = max(0.005, min(self._frozen.values()) - time.monotonic())
             try:
-                event = self._queue.get(timeout=0.5)
+                event = self._queue.get(timeout=min(wait, 0.5))
             except queue.Empty:
                 event = None
                 if self._stopping.is_set():
+                    self._thaw_all()
                     return
                 self._flush_move(time.monotonic())
+                self._thaw_expired()
                 self._close_quiet()
                 continue
             if event is None:
+                self._thaw_all()
                 return
             try:
                 self.events_seen += 1
                 self._handle(event)
+                if self._frozen:
+                    self._thaw_expired()
                 if self._overflowed.is_set() and self._queue.empty():
                     self._overflowed.clear()
                     self.rescans += 1
@@ -446,11 +491,49 @@ class Sentinel:
         if verdict is not None:
             self._respond(event, verdict, target)
             return
+        if event.pid is not None and signals is not None and signals.encrypted:
+            self._freeze_provisionally(event)
         incident = self._open.get(actor)
         if incident is not None:
             self._grow(incident, event, target)
             return
         self._learn(kind, path, dest, signals)
+
+    def _freeze_provisionally(self, event: FileEvent) -> None:
+        """One file encrypted by a known process is not yet a verdict (a second file, a
+        note, a canary makes one), but waiting for the next file costs files: freeze the
+        writer now. Events already queued are judged while it is frozen; if they do not
+        make a verdict within :data:`FREEZE_GRACE`, it runs again (and its next encrypted
+        file makes the verdict). A legitimate program is held a fraction of a second."""
+        pid = event.pid
+        if (
+            pid is None
+            or pid in self._frozen
+            or self.settings.response == "alert"
+            or self.allowlist.process_allowed(event.process)
+        ):
+            return
+        if freeze(pid):
+            now = time.monotonic()
+            self._frozen[pid] = now + FREEZE_GRACE
+            self._frozen_at[pid] = now
+            self.provisional_freezes += 1
+
+    def _thaw_expired(self) -> None:
+        """Thaw writers whose grace is over, once the events queued while they were frozen
+        are judged (or, under a flood of other events, two seconds later at most)."""
+        now = time.monotonic()
+        for pid, until in list(self._frozen.items()):
+            if until <= now and (self._queue.empty() or until + 2.0 <= now):
+                del self._frozen[pid]
+                self._frozen_at.pop(pid, None)
+                thaw(pid)
+
+    def _thaw_all(self) -> None:
+        for pid in list(self._frozen):
+            thaw(pid)
+        self._frozen.clear()
+        self._frozen_at.clear()
 
     def _learn(self, kind: str, path: Path, dest: Path | None, signals: Any) -> None:
         """A benign change: the baseline follows it (the file's new normal)."""
@@ -511,7 +594,14 @@ class Sentinel:
             return
         pid = verdict.pid if verdict.pid is not None else event.pid
         if pid is not None:
-            result = stop(pid, self.settings.response, self.allowlist)
+            self._frozen.pop(pid, None)
+            result = stop(
+                pid,
+                self.settings.response,
+                self.allowlist,
+                name=verdict.process or event.process,
+                frozen_at=self._frozen_at.pop(pid, None),
+            )
         else:
             found = candidates(self._folder_of(path), self._io, self.allowlist)
             result = ResponseResult("named", candidates=found)
