@@ -6,7 +6,9 @@ from __future__ import annotations
 import socket
 import threading
 from datetime import UTC, datetime
+from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
 from rempart import i18n
@@ -129,7 +131,9 @@ def test_the_drill_button_says_plainly_when_no_vault_is_configured(
 ) -> None:
     i18n.set_language("en")
     calls = []
-    app = create_app(drill_runner=lambda store: calls.append(1) or "ok", vault_configured=False)
+    app = create_app(
+        drill_runner=lambda store, progress: calls.append(1) or "ok", vault_configured=False
+    )
     with browser_client(app) as c:
         overview = c.get("/", params={"lang": "en"}).text
         assert "No backup repository is configured" in overview
@@ -146,7 +150,7 @@ def test_the_drill_button_runs_the_vaults_drill_and_the_backups_page_shows_it(
 ) -> None:
     i18n.set_language("en")
 
-    def drill(store: Store) -> str:
+    def drill(store: Store, progress: Progress) -> str:
         with store._session() as session:
             session.add(
                 RestoreDrillRow(
@@ -182,3 +186,54 @@ def test_without_an_audit_runner_the_button_is_absent_and_posting_is_refused(
     assert 'id="run-audit"' not in client.get("/").text
     answer = client.post("/audit/run", data={"csrf": token}, follow_redirects=False)
     assert answer.status_code == 409
+
+
+def test_the_drill_button_runs_the_vaults_real_drill_on_a_real_repository(
+    stored_audits: tuple[Audit, Audit], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rempart.cli.serve import dashboard_drill
+    from rempart.config import Settings, VaultSettings
+    from rempart.vault.backends.local import LocalBackend
+    from rempart.vault.backup import run_backup
+    from rempart.vault.repo import Repository
+
+    i18n.set_language("en")
+    passphrase = "dashboard drill passphrase"
+    data = tmp_path / "Patients"
+    for i in range(12):
+        (data / f"dossier-{i % 3}").mkdir(parents=True, exist_ok=True)
+        (data / f"dossier-{i % 3}" / f"radio-{i}.bin").write_bytes(bytes([i]) * (500 + 97 * i))
+    repo, _recovery = Repository.init(LocalBackend(tmp_path / "repo"), passphrase)
+    run_backup(repo, [str(data)], workers=1)
+    monkeypatch.setenv("REMPART_VAULT_PASSPHRASE", passphrase)
+    settings = Settings(vault=VaultSettings(repository=str(tmp_path / "repo")))
+
+    app = create_app(drill_runner=dashboard_drill(settings), vault_configured=True, lang="en")
+    with browser_client(app) as c:
+        token = csrf_of(c)
+        answer = c.post("/drill/run", data={"csrf": token}, follow_redirects=False)
+        job = app.state.web.jobs.wait(job_id_of(answer.headers["location"]), timeout=120)
+        assert job is not None and job.state == "done", job
+        assert "identical bit for bit" in c.get(answer.headers["location"]).text
+        backups = c.get("/backups").text
+        assert backups.count('<span class="status ok">every file came back intact</span>') == 1
+        assert "every file came back intact" in c.get("/").text
+
+
+def test_a_drill_that_cannot_open_the_repository_fails_on_its_page_and_is_recorded(
+    stored_audits: tuple[Audit, Audit], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rempart.cli.serve import dashboard_drill
+    from rempart.config import Settings, VaultSettings
+
+    i18n.set_language("en")
+    monkeypatch.setenv("REMPART_VAULT_PASSPHRASE", "whatever")
+    settings = Settings(vault=VaultSettings(repository=str(tmp_path / "no-repo-here")))
+    app = create_app(drill_runner=dashboard_drill(settings), vault_configured=True, lang="en")
+    with browser_client(app) as c:
+        token = csrf_of(c)
+        answer = c.post("/drill/run", data={"csrf": token}, follow_redirects=False)
+        job = app.state.web.jobs.wait(job_id_of(answer.headers["location"]), timeout=120)
+        assert job is not None and job.state == "failed" and job.message
+        assert 'data-state="failed"' in c.get(answer.headers["location"]).text
+        assert '<span class="status bad">failed</span>' in c.get("/backups").text

@@ -69,19 +69,18 @@ def dashboard_audit(store: Store, progress: Progress) -> Audit:
     return run_audit(scope, AuditOptions(), settings, progress, answers=answers)
 
 
-def dashboard_drill(settings: config.Settings) -> DrillRunner | None:
-    """The vault's restore drill, when this version of Rempart has one; ``None`` if not."""
-    try:
-        from rempart.vault import drills  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:
-        return None
-    run_drill = getattr(drills, "run_drill", None)
-    if run_drill is None:
-        return None
+def dashboard_drill(settings: config.Settings) -> DrillRunner:
+    """The vault's restore drill (``rempart.vault.drills.run_drill``): it restores into a
+    scratch folder, checks every byte and records the outcome in the store."""
 
-    def drill(store: Store) -> str:
-        result = run_drill(settings=settings, store=store)
-        return str(getattr(result, "summary", None) or result)
+    def drill(store: Store, progress: Progress) -> str:
+        from rempart.vault.drills import run_drill
+
+        progress.phase("restore", 0)
+        result = run_drill(settings, store, progress=progress.update)
+        if not result.ok:
+            raise RempartError(result.detail)  # recorded as failed; the page says why
+        return result.detail
 
     return drill
 

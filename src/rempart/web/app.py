@@ -40,7 +40,7 @@ from rempart.web.words import page_words
 # Runs one audit (in a background thread) and returns it; the dashboard stores it.
 AuditRunner = Callable[[Store, Progress], Audit]
 # Runs one restore drill (it records itself in the store) and says how it went.
-DrillRunner = Callable[[Store], str]
+DrillRunner = Callable[[Store, Progress], str]
 
 LANG_COOKIE = "rempart_lang"
 # Where a cached page's CSRF token goes (tokens are URL-safe base64 and hex: no escaping).

@@ -381,7 +381,7 @@ def run_drill(request: Request, form: Form) -> Response:
     store = state.store
 
     def work(progress: JobProgress) -> str:
-        return runner(store)
+        return runner(store, progress)
 
     job = state.jobs.start("drill", work)
     return RedirectResponse(f"/jobs/{job.id}", status_code=303)
