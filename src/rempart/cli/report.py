@@ -104,7 +104,7 @@ def report(
     audit_id: Annotated[
         str | None,
         typer.Argument(
-            metavar="[AUDIT]", help="Audit ID or prefix (see 'rempart audits'); default: latest."
+            metavar="AUDIT", help="Audit ID or prefix (see 'rempart audits'); default: latest."
         ),
     ] = None,
     fmt: Annotated[
