@@ -3,10 +3,16 @@ who, how long and what it wins, sorted by gain then effort, in plain French (or 
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 from rempart import i18n
 from rempart.checks import CheckContext, all_checks, run_checks
+from rempart.core.errors import DataError
 from rempart.core.model import Finding, Severity
 from rempart.core.scoring import finding_key, grade_for, matches, score
+from rempart.report import plan
 from rempart.report.plan import EFFORTS, WHO, action_specs, build_plan, spec_for
 from tests.checks.practice import NOW, demo_audit
 
@@ -128,3 +134,28 @@ def test_a_check_of_another_version_still_gets_an_action() -> None:
     (action,) = build_plan([f("NET-FROM-THE-FUTURE", Severity.HIGH, "10.0.0.1", 80)], now=NOW)
     assert action.title == "NET-FROM-THE-FUTURE" and action.gain_points == 8.0
     assert action.grade_after == grade_for(0)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '[[action]]\nid = "x"\nchecks = ["NET-TELNET"]\n',  # no who, effort, words
+        '[[action]]\nid = "x"\nchecks = ["NET-TELNET"]\nwho = "nurse"\neffort = "hours"\n'
+        'title = {fr = "a", en = "b"}\ndetail = {fr = "a", en = "b"}\n',
+        "[[action]\n",  # not TOML
+    ],
+)
+def test_a_broken_actions_file_is_a_clear_data_error(
+    text: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    broken = tmp_path / "actions.toml"
+    broken.write_text(text, encoding="utf-8")
+    monkeypatch.setattr(plan, "ACTIONS_FILE", broken)
+    action_specs.cache_clear()
+    try:
+        with pytest.raises(DataError) as caught:
+            action_specs()
+        assert str(broken) in str(caught.value) and "\n" not in str(caught.value)
+    finally:
+        monkeypatch.undo()
+        action_specs.cache_clear()

@@ -98,16 +98,21 @@ def action_specs() -> tuple[ActionSpec, ...]:
         raise DataError(f"Cannot read {ACTIONS_FILE}: {exc}. Reinstall Rempart.") from exc
     specs = []
     seen: set[str] = set()
-    for raw in data.get("action", []):
-        spec = ActionSpec(
-            id=str(raw["id"]),
-            checks=tuple(raw["checks"]),
-            group=str(raw.get("group", "all")),
-            who=str(raw["who"]),
-            effort=str(raw["effort"]),
-            title=dict(raw["title"]),
-            detail=dict(raw["detail"]),
-        )
+    for number, raw in enumerate(data.get("action", []), start=1):
+        try:
+            spec = ActionSpec(
+                id=str(raw["id"]),
+                checks=tuple(str(c) for c in raw["checks"]),
+                group=str(raw.get("group", "all")),
+                who=str(raw["who"]),
+                effort=str(raw["effort"]),
+                title=dict(raw["title"]),
+                detail=dict(raw["detail"]),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise DataError(
+                f"{ACTIONS_FILE}: action number {number} lacks {exc}. Reinstall Rempart."
+            ) from exc
         problems = [
             f"group {spec.group!r}" if spec.group not in GROUPS else "",
             f"who {spec.who!r}" if spec.who not in WHO else "",
@@ -152,7 +157,7 @@ def spec_for(check_id: str) -> ActionSpec:
 
 
 def who_label(who: str, lang: str) -> str:
-    """ "le prestataire informatique", "the IT provider"… (the words of the checks)."""
+    """The person's label, capitalised: "Le prestataire informatique", "The IT provider"."""
     label = _WHO_ENUM[who].label.get(lang) if who in _WHO_ENUM else who
     return label[:1].upper() + label[1:]
 
@@ -177,7 +182,7 @@ def address_order(address: str) -> tuple[int, int, str]:
 
 
 def target_label(address: str | None, names: Mapping[str, str]) -> str:
-    """ "nas (127.42.0.30)", or the address alone when the device has no name."""
+    """A device as a person names it: "nas (127.42.0.30)", or the address alone."""
     if not address:
         return ""
     name = names.get(address)
