@@ -10,6 +10,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rempart.checks import CheckContext, all_checks, run_checks
 from rempart.core.model import Finding, Severity
@@ -195,3 +197,28 @@ def test_naive_dates_of_a_drill_read_as_utc() -> None:
     rdp = [finding("NET-RDP-NO-NLA", Severity.HIGH, port=3389)]
     assert score(rdp, protection=naive, now=NOW).compensated
     assert score(rdp, protection=naive, now=datetime(2027, 1, 1, tzinfo=UTC)).compensated is False
+
+
+CHECK_IDS = ("NET-SMB-V1", "NET-TELNET", "NET-VULN-RANSOMWARE", "ORG-NO-BACKUP", "NET-WINRM")
+FINDINGS = st.builds(
+    finding,
+    st.sampled_from(CHECK_IDS),
+    st.sampled_from(list(Severity)),
+    st.sampled_from(["192.168.1.10", "192.168.1.11", "80.12.34.56", None]),
+    st.sampled_from([445, 23, None]),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(FINDINGS, max_size=12), FINDINGS, st.randoms())
+def test_more_findings_never_improve_the_grade_and_order_never_matters(
+    findings: list[Finding], extra: Finding, rng: random.Random
+) -> None:
+    base = score(findings, now=NOW)
+    shuffled = list(findings)
+    rng.shuffle(shuffled)
+    assert score(shuffled, now=NOW) == base
+    more = score([*findings, extra], now=NOW)
+    assert more.points >= base.points
+    assert GRADES.index(more.grade) >= GRADES.index(base.grade)
+    assert base.points == round(sum(c.points for c in base.breakdown), 1)
