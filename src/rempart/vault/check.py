@@ -160,6 +160,11 @@ def check(
             except DecryptError:
                 problems.append(_("pack {name}: header damaged").format(name=pack[:16]))
                 continue
+            listed = {(t, i, off, length) for t, i, off, length, _r in header}
+            if any((t, i, off, length) not in listed for t, i, off, length, _r in packs[pack]):
+                problems.append(
+                    _("pack {name}: its header disagrees with the index").format(name=pack[:16])
+                )
             for t, blob_id, off, length, _raw in header:
                 blobs += 1
                 try:

@@ -15,7 +15,15 @@ from pathlib import PurePath
 from typing import BinaryIO
 
 import blake3
-from fastcdc.fastcdc_cy import fastcdc_cy  # type: ignore[import-untyped]
+
+try:  # the compiled chunker: wheels for CPython 3.11 and 3.12 (Windows, Linux, macOS)
+    from fastcdc.fastcdc_cy import fastcdc_cy as _fastcdc  # type: ignore[import-untyped]
+
+    COMPILED = True
+except ImportError:  # elsewhere the same cut points in pure Python, much slower
+    from fastcdc.fastcdc_py import fastcdc_py as _fastcdc  # type: ignore[import-untyped]
+
+    COMPILED = False
 
 MIN_SIZE = 512 * 1024
 AVG_SIZE = 1024 * 1024
@@ -88,7 +96,7 @@ class Chunker:
                 continue
             cuts = [
                 (c.offset, c.length)
-                for c in fastcdc_cy(
+                for c in _fastcdc(
                     buf.translate(self.table),
                     min_size=p.min_size,
                     avg_size=p.avg_size,
