@@ -109,3 +109,69 @@ def test_forget_and_prune_on_immutable_storage_say_what_stays(
         source / "Base.mdf"
     ).read_bytes()
     assert check(reopen(repo_path), read_data=True).ok
+
+
+class Failing(LocalBackend):
+    """A folder whose connection drops after ``budget`` writes or deletions."""
+
+    def __init__(self, root: Path, budget: int) -> None:
+        super().__init__(root)
+        self.budget = budget
+
+    def _spend(self) -> None:
+        if self.budget <= 0:
+            from rempart.vault.errors import BackendUnavailable
+
+            raise BackendUnavailable("the NAS went away")
+        self.budget -= 1
+
+    def put(self, kind: str, name: str, data: bytes) -> None:
+        self._spend()
+        super().put(kind, name, data)
+
+    def delete(self, kind: str, name: str) -> None:
+        if kind != "locks":
+            self._spend()
+        super().delete(kind, name)
+
+
+def test_a_prune_cut_short_at_any_step_leaves_every_snapshot_whole(
+    repo_path: Path, source: Path, tmp_path: Path
+) -> None:
+    import os
+    import shutil
+
+    from rempart.vault.errors import BackendUnavailable
+
+    repository, _ = make_repo(repo_path)
+    for i in range(3):
+        (source / f"scan-{i}.raw").write_bytes(os.urandom(300_000))
+        run_backup(repository, [str(source)])
+        (source / f"scan-{i}.raw").unlink()
+    pristine = tmp_path / "pristine"
+    shutil.copytree(repo_path, pristine)
+    budget = 0
+    while True:
+        shutil.rmtree(repo_path)
+        shutil.copytree(pristine, repo_path)
+        forget(reopen(repo_path), KeepPolicy(last=2))
+        kept = reopen(repo_path).snapshots()
+        failing = Repository.open(Failing(repo_path, budget), PASSPHRASE)
+        try:
+            prune(failing)
+            finished = True
+        except BackendUnavailable:
+            finished = False
+        again = reopen(repo_path)
+        report = check(again, read_data=True)
+        assert report.ok, (budget, report.problems)
+        for snap in kept:
+            target = tmp_path / f"r-{budget}-{snap.short_id}"
+            restore(again, snap, target)
+            assert (restored_root(target, source) / "Base.mdf").read_bytes() == (
+                source / "Base.mdf"
+            ).read_bytes()
+        if finished:
+            break
+        budget += 1
+    assert budget >= 3  # the prune had several steps to interrupt
