@@ -346,3 +346,64 @@ def test_one_encrypted_file_freezes_the_writer_until_evidence_clears_it(patients
             _finish(proc)
         assert out.strip() == "ran again"
         assert s.incidents == []
+
+
+AS_NOBODY = r"""
+import json, os, sys
+from pathlib import Path
+import psutil
+import rempart.sentinel.service as service
+from rempart.config import SentinelSettings
+from rempart.sentinel import fanotify, inotify  # imported while the files may be read
+fanotify._lib(), inotify._lib()
+psutil.Process().name(), psutil.Process().username()  # loaded while we may still read them
+folder = Path(sys.argv[1])
+os.setgid(65534)
+os.setuid(65534)
+s = service.Sentinel([folder], settings=SentinelSettings(canaries=False))
+s.start()
+print(json.dumps({"mode": s.mode, "notes": s.notes}), flush=True)
+sys.stdin.readline()
+seen = s.wait_until(lambda: s.has_seen(folder / "marker.txt"), 20)
+s.stop()
+print(json.dumps({"seen": seen, "errors": s.errors, "incidents": len(s.incidents)}), flush=True)
+"""
+
+
+def test_unreadable_files_are_passed_over_and_the_fallback_is_said() -> None:
+    if os.geteuid() != 0:
+        pytest.skip("needs root to run the sentinel as another user")
+    import shutil
+    import tempfile
+
+    top = Path(tempfile.mkdtemp(prefix="rempart-unreadable-"))  # in /tmp: nobody can reach it
+    try:
+        top.chmod(0o755)
+        folder = top / "patients"
+        folder.mkdir()
+        folder.chmod(0o777)
+        locked = folder / "verrouille.txt"
+        locked.write_text("lisible par root seulement")
+        locked.chmod(0o000)
+        (folder / "ouvert.txt").write_text("lisible")
+        proc = subprocess.Popen(
+            [sys.executable, "-c", AS_NOBODY, str(folder)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert line, proc.communicate(timeout=30)[1][-3000:]
+        started = json.loads(line)
+        assert started["mode"] == "inotify"
+        assert "fanotify needs root" in started["notes"][0] or "root" in started["notes"][0]
+        with open(locked, "a") as fh:  # root writes to what the sentinel cannot read
+            fh.write(" et modifié")
+        (folder / "marker.txt").write_text("fin")
+        out, err = proc.communicate("go\n", timeout=60)
+        result = json.loads(out.strip().splitlines()[-1])
+        assert result == {"seen": True, "errors": [], "incidents": 0}, err
+    finally:
+        shutil.rmtree(top, ignore_errors=True)
