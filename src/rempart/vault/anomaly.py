@@ -143,12 +143,14 @@ def _name(path: str) -> str:
     return PurePosixPath(path).name
 
 
-def predecessor(repo: Repository, snapshot: Snapshot) -> Snapshot | None:
+def predecessor(
+    repo: Repository, snapshot: Snapshot, snapshots: Sequence[Snapshot] | None = None
+) -> Snapshot | None:
     """The snapshot this one is compared with: its parent, else the latest older snapshot of
     the same host and paths."""
     older = [
         s
-        for s in repo.snapshots()
+        for s in (snapshots if snapshots is not None else repo.snapshots())
         if s.time < snapshot.time and s.host == snapshot.host and s.name != snapshot.name
     ]
     by_name = {s.name: s for s in older}
@@ -381,13 +383,14 @@ def compression_collapse(repo: Repository, changes: _Changes) -> Anomaly | None:
 
 def assess(repo: Repository, snapshot: Snapshot, previous: Snapshot | None = None) -> list[Anomaly]:
     """Every sign found in ``snapshot`` against ``previous`` (its predecessor by default)."""
-    previous = previous if previous is not None else predecessor(repo, snapshot)
+    snapshots = repo.snapshots()  # read once: on S3 every snapshot is a request
+    previous = previous if previous is not None else predecessor(repo, snapshot, snapshots)
     current = _files(repo, snapshot.tree)
     before = _files(repo, previous.tree) if previous is not None else {}
     changes = _diff(current, before)
     found: list[Anomaly | None] = [ransom_notes(changes), onion_addresses(repo, changes)]
     if previous is not None:  # the relative signs need something to compare with
-        seen = {_ext(p) for s in _older(repo, snapshot) for p in _files(repo, s.tree)}
+        seen = {_ext(p) for s in _older(snapshots, snapshot) for p in _files(repo, s.tree)}
         found += [
             renamed_pairs(changes),
             new_extensions(changes, seen or {_ext(p) for p in before}),
@@ -397,9 +400,9 @@ def assess(repo: Repository, snapshot: Snapshot, previous: Snapshot | None = Non
     return [a for a in found if a is not None]
 
 
-def _older(repo: Repository, snapshot: Snapshot, limit: int = 5) -> list[Snapshot]:
+def _older(snapshots: Sequence[Snapshot], snapshot: Snapshot, limit: int = 5) -> list[Snapshot]:
     """Up to ``limit`` earlier snapshots of the same host (the extensions seen before)."""
-    older = [s for s in repo.snapshots() if s.time < snapshot.time and s.host == snapshot.host]
+    older = [s for s in snapshots if s.time < snapshot.time and s.host == snapshot.host]
     return older[-limit:]
 
 
