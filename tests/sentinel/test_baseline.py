@@ -4,6 +4,7 @@ change, bounded in memory, and never lost in links, loops or unreadable corners.
 from __future__ import annotations
 
 import os
+import struct
 from pathlib import Path
 
 import pytest
@@ -25,7 +26,8 @@ def practice(tmp_path: Path) -> Path:
     (root / "Courriers" / "cr.docx").write_bytes(S.docx())
     (root / "Courriers" / "facture.pdf").write_bytes(S.pdf())
     (root / "patients.csv").write_bytes(S.csv_text(500))
-    (root / "fiche.dat").write_bytes(b"\x01\x00" * 3000 + b"Dupont" * 100)
+    records = (struct.pack("<IH", i, i * 7 % 65536) + f"Dupont{i:04d}".encode() for i in range(600))
+    (root / "fiche.dat").write_bytes(b"".join(records))  # a practice program's own records
     canaries.place(root)
     return root
 
@@ -160,3 +162,19 @@ def test_learning_from_signals_matches_a_fresh_measure(practice: Path) -> None:
             fresh.chi2,
         )
         assert baseline.get(path) == learned
+
+
+def test_unrecognised_files_keep_a_similarity_hash_that_encryption_breaks(practice: Path) -> None:
+    baseline = Baseline()
+    baseline.build([practice])
+    fiche = practice / "fiche.dat"
+    entry = baseline.get(fiche)
+    assert entry is not None and entry.kind == "data" and entry.fuzzy
+    fiche.write_bytes(S.full(fiche.read_bytes()))
+    seen = inspect(fiche, entry)
+    assert seen is not None and seen.similarity is not None and seen.similarity < 20
+    assert seen.encrypted
+    # Sparse or repetitive bytes get no hash (it would say nothing and cost much).
+    sparse = practice / "zeros.dat"
+    sparse.write_bytes(bytes(50_000))
+    assert measure_file(sparse).fuzzy is None  # type: ignore[union-attr]

@@ -23,15 +23,18 @@ from pathlib import Path
 
 import ppdeep  # type: ignore[import-untyped]
 
-from rempart.sentinel import canaries, formats, magic, signals
+from rempart.sentinel import canaries, magic, signals, stats
 from rempart.sentinel.signals import FileSignals
 from rempart.store import Store
 from rempart.store import sentinel_baseline as stored
 
 Progress = Callable[[int, int], None]  # (files done, files in all)
 
-#: ppdeep hash only of heads of files with no structure checker (it costs ~1 ms per KiB).
-FUZZY_BYTES = 4096
+#: ppdeep hash of the head (signals.FUZZY_BYTES) of unrecognised binary files only: pure
+#: Python, ~2–10 ms per KiB, tens of ms on repetitive bytes.
+FUZZY_BYTES = signals.FUZZY_BYTES
+FUZZY_MIN_ENTROPY = 2.5
+FUZZY_MAX_ENTROPY = 7.5
 
 
 @dataclass(frozen=True)
@@ -80,8 +83,12 @@ def measure_file(path: Path, *, max_bytes: int = signals.MAX_BYTES) -> BaselineE
         kind = magic.sniff(sample.head)
         measured = signals.measure(sample)
     fuzzy = None
-    if not formats.has_checker(kind) and kind not in formats.DENSE_KINDS and sample.size >= 512:
-        fuzzy = ppdeep.hash(sample.head[:FUZZY_BYTES])
+    if kind == magic.DATA and sample.size >= 512:
+        head = sample.head[:FUZZY_BYTES]
+        # Only where it can tell something: sparse or repetitive bytes give a trivial hash
+        # (and cost ppdeep tens of ms), dense ones cannot get denser when encrypted.
+        if FUZZY_MIN_ENTROPY <= stats.entropy(head) <= FUZZY_MAX_ENTROPY:
+            fuzzy = ppdeep.hash(head)
     return BaselineEntry(
         path, sample.size, sample.mtime, kind, measured.entropy, measured.chi2, fuzzy
     )

@@ -46,6 +46,8 @@ MAX_BYTES = HEAD + TAIL + MIDDLE_WINDOWS * WINDOW
 DENSE_ENTROPY = 7.2
 #: Entropy rise over the baseline that, with uniform windows, means "now ciphertext".
 BIG_JUMP = 2.0
+#: Bytes of the head hashed with ppdeep (baseline) and compared after a change.
+FUZZY_BYTES = 2048
 #: Ransom notes are short: larger text files are not read for note words.
 NOTE_MAX_SIZE = 256 * 1024
 
@@ -473,7 +475,7 @@ def inspect(
             and jump is not None
             and jump >= signals.jump_margin
         ):
-            similarity = _similarity(sample.head, baseline.fuzzy)
+            similarity = _similarity(sample.head[:FUZZY_BYTES], baseline.fuzzy)
         note, onion = note_evidence(path.name, _note_text(sample, kind_after))
     return replace(
         signals,
