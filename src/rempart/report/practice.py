@@ -336,7 +336,7 @@ def _asset_view(
 def report_to_json(report: PracticeReport) -> dict[str, Any]:
     """``findings.json`` (docs/findings-json.md) with the practice's grade, plan and the
     findings' status: one file for scripts and the IT provider's tools."""
-    from rempart.report.json import audit_to_json
+    from rempart.report.json import _clean, audit_to_json
 
     data = audit_to_json(report.audit, report.lang, report.generated_at)
     status = {v.key: v for v in report.findings}
@@ -391,7 +391,8 @@ def report_to_json(report: PracticeReport) -> dict[str, Any]:
         {"audit_id": p.audit_id, "at": p.at.isoformat(), "grade": p.grade, "points": p.points}
         for p in report.history
     ]
-    return data
+    cleaned: dict[str, Any] = _clean(data)  # the added text is bounded like the rest
+    return cleaned
 
 
 __all__ = [
