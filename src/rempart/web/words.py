@@ -141,6 +141,13 @@ def _words() -> dict[str, str]:
         "banner": _("Banner"),
         "no_assets": _("No device in this audit."),
         "computers": _("Computers audited from inside"),
+        "asset_nas": _("NAS (network storage)"),
+        "asset_router": _("internet box or router"),
+        "asset_printer": _("printer"),
+        "asset_imaging": _("imaging"),
+        "asset_server": _("server"),
+        "asset_workstation": _("workstation"),
+        "asset_computer": _("computer"),
         # audits
         "date": _("Date"),
         "targets": _("Targets"),
