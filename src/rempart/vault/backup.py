@@ -30,6 +30,12 @@ from rempart.vault.sources import DirectSource, SnapshotSource
 
 INFLIGHT_BYTES = 96 * 1024 * 1024
 HASH_BACKLOG = 32 * 1024 * 1024
+BATCH_BYTES = 1024 * 1024  # small (database) chunks go to the pool by the MiB
+
+
+def _update(hasher: blake3.blake3, batch: list[bytes]) -> None:
+    for chunk in batch:
+        hasher.update(chunk)
 
 
 class BackupProgress(Protocol):
@@ -191,7 +197,9 @@ class _Engine:
         self.hash_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rempart-hash")
         self.hash_backlog: deque[tuple[Future[object], int]] = deque()
         self.hash_bytes = 0
-        self.fifo: deque[tuple[_Pending, int, Future[tuple[bytes, bytes | None, int]]]] = deque()
+        self.fifo: deque[tuple[_Pending, int, Future[list[tuple[bytes, bytes | None, int]]]]] = (
+            deque()
+        )
         self.inflight = 0
         self.errors: list[str] = []
         self.files = 0
@@ -202,26 +210,44 @@ class _Engine:
 
     # -- the pool ---------------------------------------------------------------------
 
-    def _seal(self, chunk: bytes) -> tuple[bytes, bytes | None, int]:
+    def _seal(self, batch: list[bytes]) -> list[tuple[bytes, bytes | None, int]]:
+        """Hash, and if new compress and encrypt, a batch of chunks (in a pool thread)."""
         master = self.repo.master
-        blob_id = master.blob_id(chunk)
-        if self.writer.known(blob_id):
-            return blob_id, None, len(chunk)
-        return blob_id, seal_blob(master, DATA, blob_id, chunk), len(chunk)
+        out: list[tuple[bytes, bytes | None, int]] = []
+        for chunk in batch:
+            blob_id = master.blob_id(chunk)
+            if self.writer.known(blob_id):
+                out.append((blob_id, None, len(chunk)))
+            else:
+                out.append((blob_id, seal_blob(master, DATA, blob_id, chunk), len(chunk)))
+        return out
 
     def _drain(self, limit: int) -> None:
         while self.fifo and (self.inflight > limit or self.fifo[0][2].done()):
-            pending, pos, fut = self.fifo.popleft()
-            blob_id, sealed, raw_len = fut.result()
-            self.inflight -= raw_len
-            if sealed is not None:
-                self.writer.add(DATA, blob_id, sealed, raw_len)
-            pending.ids[pos] = blob_id
+            pending, start, fut = self.fifo.popleft()
+            done = 0
+            for k, (blob_id, sealed, raw_len) in enumerate(fut.result()):
+                if sealed is not None:
+                    self.writer.add(DATA, blob_id, sealed, raw_len)
+                pending.ids[start + k] = blob_id
+                done += raw_len
+            self.inflight -= done
             pending.remaining -= 1
             if self.progress:
-                self.progress.advance(raw_len)
+                self.progress.advance(done)
             if pending.read_done and pending.remaining == 0:
                 self._finish(pending)
+
+    def _submit(self, pending: _Pending, hasher: blake3.blake3, batch: list[bytes]) -> None:
+        nbytes = sum(len(c) for c in batch)
+        self._hash(hasher, batch, nbytes)
+        start = len(pending.ids)
+        pending.ids.extend([None] * len(batch))
+        pending.remaining += 1
+        self.inflight += nbytes
+        self.fifo.append((pending, start, self.pool.submit(self._seal, batch)))
+        self._drain(INFLIGHT_BYTES)
+        self.repo.refresh_lock()
 
     def _finish(self, pending: _Pending) -> None:
         if pending.failed:
@@ -240,10 +266,10 @@ class _Engine:
         if self.progress:
             self.progress.advance(0, files=1)
 
-    def _hash(self, hasher: blake3.blake3, chunk: bytes) -> None:
-        """Queue ``chunk`` for the file hash, holding at most HASH_BACKLOG bytes in the queue."""
-        self.hash_backlog.append((self.hash_pool.submit(hasher.update, chunk), len(chunk)))
-        self.hash_bytes += len(chunk)
+    def _hash(self, hasher: blake3.blake3, batch: list[bytes], nbytes: int) -> None:
+        """Queue ``batch`` for the file hash, holding at most HASH_BACKLOG bytes queued."""
+        self.hash_backlog.append((self.hash_pool.submit(_update, hasher, batch), nbytes))
+        self.hash_bytes += nbytes
         while self.hash_backlog and (
             self.hash_bytes > HASH_BACKLOG or self.hash_backlog[0][0].done()
         ):
@@ -288,17 +314,17 @@ class _Engine:
                     chunks = self.repo.chunker.fixed(fh, chunk_size)
                 else:
                     chunks = self.repo.chunker.cdc(fh)
+                batch: list[bytes] = []
+                batch_bytes = 0
                 for chunk in chunks:
-                    self._hash(hasher, chunk)
+                    batch.append(chunk)
+                    batch_bytes += len(chunk)
                     total += len(chunk)
-                    pending.ids.append(None)
-                    pending.remaining += 1
-                    self.inflight += len(chunk)
-                    self.fifo.append(
-                        (pending, len(pending.ids) - 1, self.pool.submit(self._seal, chunk))
-                    )
-                    self._drain(INFLIGHT_BYTES)
-                    self.repo.refresh_lock()
+                    if batch_bytes >= BATCH_BYTES:
+                        self._submit(pending, hasher, batch)
+                        batch, batch_bytes = [], 0
+                if batch:
+                    self._submit(pending, hasher, batch)
         except OSError as exc:
             pending.failed = True
             self.errors.append(f"{scan.path}: {exc.strerror or exc}")
