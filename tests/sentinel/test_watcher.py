@@ -195,3 +195,33 @@ def test_without_root_the_sentinel_says_it_falls_back_to_inotify(tmp_path: Path)
     ).stdout.splitlines()
     assert out[0] == "inotify"
     assert "inotify" in out[1] and "root" in out[1]
+
+
+def test_fanotify_forgets_folders_that_are_deleted(tree: Path) -> None:
+    require_mode("fanotify")
+    from rempart.sentinel.fanotify import FanotifyBackend
+
+    backend = FanotifyBackend([tree])
+    backend.arm()
+    assert backend.folders_marked == 2
+    seen = Collector()
+    thread = threading.Thread(target=backend.run, args=(seen,), daemon=True)
+    thread.start()
+    try:
+        run_python(
+            "import os, shutil, sys\n"
+            "for i in range(200):\n"
+            "    d = os.path.join(sys.argv[1], f'tmp{i}', 'inner')\n"
+            "    os.makedirs(d); open(os.path.join(d, 'f'), 'w').close()\n"
+            "    shutil.rmtree(os.path.dirname(d))\n"
+            "open(os.path.join(sys.argv[1], 'end.txt'), 'w').close()\n",
+            str(tree),
+        )
+        assert seen.wait_for(lambda evs: any(e.path.name == "end.txt" for e in evs))
+        # Memory stays bounded by the live folders, not by every folder ever seen (the
+        # deletions came before end.txt, in the same queue).
+        assert backend.folders_marked == 2
+    finally:
+        backend.close()
+        thread.join(timeout=10)
+        backend.release()

@@ -253,6 +253,8 @@ class FanotifyBackend:
                 continue
             path = self._path(buf, offset + meta_len, end)
             offset = end
+            if mask & FAN_DELETE_SELF and not mask & FAN_EVENT_ON_CHILD:
+                self._forget(buf, end - event_len + meta_len, end)  # a marked folder is gone
             if path is None or pid == self._own_pid:
                 continue
             name = self._names.get(pid) if pid > 0 else None
@@ -276,6 +278,24 @@ class FanotifyBackend:
             ):
                 if mask & bit:
                     emit(FileEvent(now, kind, path, actor, name, is_dir))
+
+    def _forget(self, buf: bytes, offset: int, end: int) -> None:
+        """Drop the handle of a deleted folder: the table holds live folders only."""
+        if offset + _INFO_HEADER.size > end:
+            return
+        info_type, _pad, _length = _INFO_HEADER.unpack_from(buf, offset)
+        if info_type not in (FAN_EVENT_INFO_TYPE_DFID, FAN_EVENT_INFO_TYPE_DFID_NAME):
+            return  # (a folder's own events come with the name ".")
+        hstart = offset + _INFO_HEADER.size + 8
+        size, kind = _HANDLE_HEADER.unpack_from(buf, hstart)
+        raw = buf[hstart + _HANDLE_HEADER.size : hstart + _HANDLE_HEADER.size + size]
+        with self._lock:
+            self._dirs.pop(struct.pack("=i", kind) + raw, None)
+
+    @property
+    def folders_marked(self) -> int:
+        with self._lock:
+            return len(self._dirs)
 
     def _path(self, buf: bytes, offset: int, end: int) -> Path | None:
         while offset + _INFO_HEADER.size <= end:
