@@ -109,6 +109,33 @@ def test_a_normal_day_is_not_flagged(repo: Repository, tmp_path: Path) -> None:
     assert found == [], [str(a) for a in found]
 
 
+def test_a_first_batch_of_a_new_file_type_is_not_flagged(repo: Repository, tmp_path: Path) -> None:
+    """The practice's new sensor writes DICOM files: a new extension, many files, structured."""
+    data = _practice(tmp_path)
+    _backup(repo, data)
+    (data / "dicom").mkdir()
+    for i in range(15):
+        header = b"\0" * 128 + b"DICM" + b"\x02\x00\x10\x00UI" + b"1.2.840.10008.1.2.4.50 " * 40
+        # 12-bit grey levels in 16-bit words, as a sensor writes them: far from random.
+        pixels = b"".join(((i * 37 + k) % 4096).to_bytes(2, "little") for k in range(25_600))
+        (data / "dicom" / f"img-{i:03d}.dcm").write_bytes(header + pixels)
+    _name, found = _backup(repo, data)
+    assert found == [], [str(a) for a in found]
+
+
+def test_new_files_of_an_unknown_extension_that_look_encrypted_are_flagged(
+    repo: Repository, tmp_path: Path
+) -> None:
+    """Ransomware that writes encrypted copies under new names and deletes the originals."""
+    data = _practice(tmp_path)
+    _backup(repo, data)
+    for i, path in enumerate(sorted(data.rglob("*.csv"))):
+        (data / "compta" / f"{i:08x}.qz7v").write_bytes(_encrypt(path))
+        path.unlink()
+    _name, found = _backup(repo, data)
+    assert "new_extension" in {a.kind for a in found}, [str(a) for a in found]
+
+
 def test_encryption_with_renames_and_a_note_is_flagged_every_way(
     repo: Repository, tmp_path: Path
 ) -> None:

@@ -91,6 +91,7 @@ MIN_FILES = 3  # a sign counted over files needs at least this many
 RENAMED_SHARE = 0.3  # … and this share of the files concerned (renamed pairs, entropy)
 NEW_EXTENSION_FILES = 10  # an unknown new extension on at least this many new files
 NEW_EXTENSION_SHARE = 0.3  # … making at least this share of the new or changed files
+NEW_EXTENSION_SAMPLE = 5  # … of which this many are sampled: most must look encrypted
 INCOMPRESSIBLE = 0.97  # stored/added above this: the new data did not compress at all
 COMPRESSIBLE = 0.8  # the same types used to store below this
 MIN_COLLAPSE_BYTES = 256 * 1024  # … on at least this much new data
@@ -243,7 +244,9 @@ def renamed_pairs(changes: _Changes) -> Anomaly | None:
     )
 
 
-def new_extensions(changes: _Changes, seen: set[str]) -> Anomaly | None:
+def new_extensions(repo: Repository, changes: _Changes, seen: set[str]) -> Anomaly | None:
+    """A known ransomware extension; or an unknown one on many new files whose content looks
+    encrypted (a first batch of a new file type, say DICOM images, is structured: not this)."""
     fresh: dict[str, list[str]] = defaultdict(list)
     for path in changes.added:
         ext = _ext(path)
@@ -256,7 +259,9 @@ def new_extensions(changes: _Changes, seen: set[str]) -> Anomaly | None:
     many = {
         e: p
         for e, p in fresh.items()
-        if len(p) >= NEW_EXTENSION_FILES and len(p) >= NEW_EXTENSION_SHARE * touched
+        if len(p) >= NEW_EXTENSION_FILES
+        and len(p) >= NEW_EXTENSION_SHARE * touched
+        and _mostly_random(repo, [changes.current[x] for x in p[:NEW_EXTENSION_SAMPLE]])
     }
     hits = {**many, **known}
     if not hits:
@@ -269,6 +274,15 @@ def new_extensions(changes: _Changes, seen: set[str]) -> Anomaly | None:
         ).format(n=len(paths), ext=ext, paths=_listed(paths)),
         tuple(paths),
     )
+
+
+def _mostly_random(repo: Repository, nodes: Sequence[Node]) -> bool:
+    """At least 80 % of ``nodes`` start with uniformly random bytes."""
+    judged = [n for n in nodes if n.size >= 512]
+    if not judged:
+        return False
+    random_ones = sum(1 for n in judged if entropy(_sample(repo, n)) >= HIGH_ENTROPY)
+    return random_ones >= 0.8 * len(judged)
 
 
 def entropy(data: bytes) -> float:
@@ -393,7 +407,7 @@ def assess(repo: Repository, snapshot: Snapshot, previous: Snapshot | None = Non
         seen = {_ext(p) for s in _older(snapshots, snapshot) for p in _files(repo, s.tree)}
         found += [
             renamed_pairs(changes),
-            new_extensions(changes, seen or {_ext(p) for p in before}),
+            new_extensions(repo, changes, seen or {_ext(p) for p in before}),
             entropy_jump(repo, changes),
             compression_collapse(repo, changes),
         ]
