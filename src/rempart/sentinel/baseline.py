@@ -159,39 +159,45 @@ class Baseline:
         """Index every file under ``roots``; files unchanged since the stored entry (same size
         and mtime) are not read again; entries of files that are gone are removed."""
         tops = [self._add_root(r) for r in roots]
-        paths: list[tuple[Path, Path]] = [(top, p) for top in tops for p in walk(top)]
-        total = len(paths)
+        # Two walks (a count for the progress bar, then the work): no list of 100,000 paths.
+        total = sum(1 for top in tops for _ in walk(top))
         computed = reused = skipped = removed = 0
         known: dict[str, tuple[int, float]] = {}
         if self.store is not None:
             for top in tops:
                 known.update(stored.stamps(self.store, str(top)))
-        seen: set[str] = set()
-        for done, (_top, path) in enumerate(paths, start=1):
+        seen: set[str] = set()  # without a store only (small folders)
+        done = 0
+        for path in (p for top in tops for p in walk(top)):
+            done += 1
             key = str(path)
-            seen.add(key)
-            try:
-                st = path.lstat()
-            except OSError:
-                skipped += 1
-                continue
-            stamp = known.get(key)
+            if self.store is None:
+                seen.add(key)
+            stamp = known.pop(key, None)  # what is left in ``known`` at the end is gone
             if stamp is None and self.store is None and path in self._memory:
                 old = self._memory[path]
                 stamp = (old.size, old.mtime)
-            if stamp is not None and stamp == (st.st_size, st.st_mtime):
+            try:
+                st = path.lstat()
+            except OSError:
+                st = None
+            if st is None:
+                skipped += 1
+                self.remove(path)  # vanished since the walk
+            elif stamp is not None and stamp == (st.st_size, st.st_mtime):
                 reused += 1
             else:
                 entry = measure_file(path)
                 if entry is None:
                     skipped += 1
+                    self.remove(path)
                 else:
                     computed += 1
                     self.update(path, entry)
             if progress is not None:
-                progress(done, total)
+                progress(done, max(total, done))
         if self.store is not None:
-            stale = [p for p in known if p not in seen]
+            stale = list(known)
             for p in stale:
                 self._pending[Path(p)] = None
                 self._cache.pop(Path(p), None)
@@ -203,7 +209,7 @@ class Baseline:
                     del self._memory[path]
                     removed += 1
         self.save()
-        return BuildReport(total - skipped, computed, reused, removed, skipped)
+        return BuildReport(done - skipped, computed, reused, removed, skipped)
 
     # -- reading and changing ----------------------------------------------------------------
 
