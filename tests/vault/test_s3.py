@@ -360,48 +360,73 @@ def test_a_server_out_of_reach_is_one_clear_line(seaweed: Seaweed) -> None:
     assert "secret" not in message
 
 
-def test_the_network_dropping_mid_backup_leaves_the_objects_written(
-    seaweed: Seaweed,
-) -> None:
-    """A proxy cut between two puts: the second fails with one line, the first stays."""
-    import threading
+class Proxy:
+    """A TCP relay on loopback in front of the S3 server: it can answer the first
+    ``fail_first`` connections with ``503 SlowDown`` itself, and be cut like a network."""
 
-    bucket = seaweed.bucket()
-    upstream = int(seaweed.endpoint.rsplit(":", 1)[1])
-    listener = socket.create_server(("127.0.0.1", 0))
-    port = listener.getsockname()[1]
-    live: list[socket.socket] = []
+    def __init__(self, upstream: int, fail_first: int = 0) -> None:
+        import threading
 
-    def pipe(src: socket.socket, dst: socket.socket) -> None:
+        self.upstream = upstream
+        self.fail_first = fail_first
+        self.connections = 0
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.live: list[socket.socket] = []
+        self._threading = threading
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    @staticmethod
+    def _pipe(src: socket.socket, dst: socket.socket) -> None:
         try:
             while chunk := src.recv(65536):
                 dst.sendall(chunk)
         except OSError:
             pass
 
-    def serve() -> None:
+    def _serve(self) -> None:
         while True:
             try:
-                conn, _addr = listener.accept()
+                conn, _addr = self.listener.accept()
             except OSError:
                 return  # the listener was closed: the network is down
-            up = socket.create_connection(("127.0.0.1", upstream))
-            live.extend((conn, up))
-            threading.Thread(target=pipe, args=(conn, up), daemon=True).start()
-            threading.Thread(target=pipe, args=(up, conn), daemon=True).start()
+            self.connections += 1
+            if self.connections <= self.fail_first:
+                body = b"<Error><Code>SlowDown</Code><Message>busy</Message></Error>"
+                conn.recv(65536)
+                conn.sendall(
+                    b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/xml\r\n"
+                    + f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
+                    + body
+                )
+                conn.close()
+                continue
+            up = socket.create_connection(("127.0.0.1", self.upstream))
+            self.live.extend((conn, up))
+            self._threading.Thread(target=self._pipe, args=(conn, up), daemon=True).start()
+            self._threading.Thread(target=self._pipe, args=(up, conn), daemon=True).start()
 
-    threading.Thread(target=serve, daemon=True).start()
-    where = S3Location.parse(f"s3://{bucket}/c?endpoint=http://127.0.0.1:{port}")
+    def cut(self) -> None:
+        self.listener.shutdown(socket.SHUT_RDWR)  # wakes the accept() and stops listening
+        self.listener.close()
+        for sock in self.live:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            sock.close()
+
+
+def test_the_network_dropping_mid_backup_leaves_the_objects_written(
+    seaweed: Seaweed,
+) -> None:
+    """A proxy cut between two puts: the second fails with one line, the first stays."""
+    bucket = seaweed.bucket()
+    proxy = Proxy(int(seaweed.endpoint.rsplit(":", 1)[1]))
+    where = S3Location.parse(f"s3://{bucket}/c?endpoint=http://127.0.0.1:{proxy.port}")
     backend = S3Backend(where, access_key=PC[0], secret_key=PC[1], attempts=2, backoff=0.01)
     backend.put("data", "aa" * 32, b"first pack")
-    listener.shutdown(socket.SHUT_RDWR)  # wakes the accept() and stops listening
-    listener.close()
-    for sock in live:
-        try:
-            sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        sock.close()
+    proxy.cut()
     with pytest.raises(BackendUnavailable) as down:
         backend.put("data", "bb" * 32, b"second pack")
     assert "\n" not in str(down.value)
@@ -412,6 +437,29 @@ def test_the_network_dropping_mid_backup_leaves_the_objects_written(
     )
     assert direct.get("data", "aa" * 32) == b"first pack"
     assert not direct.exists("data", "bb" * 32)
+
+
+def test_a_busy_server_is_retried_with_backoff(seaweed: Seaweed) -> None:
+    """Two '503 SlowDown' answers, then the server: the backend retries and succeeds."""
+    bucket = seaweed.bucket()
+    seaweed.backend(bucket).put("snapshots", "cc" * 32, b"snapshot")
+    proxy = Proxy(int(seaweed.endpoint.rsplit(":", 1)[1]), fail_first=2)
+    where = S3Location.parse(f"s3://{bucket}/cabinet?endpoint=http://127.0.0.1:{proxy.port}")
+    backend = S3Backend(where, access_key=PC[0], secret_key=PC[1], attempts=3, backoff=0.01)
+    try:
+        assert backend.get("snapshots", "cc" * 32) == b"snapshot"
+        assert proxy.connections >= 3
+    finally:
+        proxy.cut()
+    stubborn = Proxy(int(seaweed.endpoint.rsplit(":", 1)[1]), fail_first=100)
+    where = S3Location.parse(f"s3://{bucket}/cabinet?endpoint=http://127.0.0.1:{stubborn.port}")
+    backend = S3Backend(where, access_key=PC[0], secret_key=PC[1], attempts=3, backoff=0.01)
+    try:
+        with pytest.raises(BackendUnavailable, match="SlowDown"):
+            backend.get("snapshots", "cc" * 32)
+        assert stubborn.connections == 3
+    finally:
+        stubborn.cut()
 
 
 def test_wrong_credentials_are_named_not_dumped(seaweed: Seaweed) -> None:
