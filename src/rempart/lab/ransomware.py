@@ -347,16 +347,18 @@ def run(
             note.write_text(NOTE_TEXT, encoding="utf-8")
             journal.write(op="note", path=note.relative_to(sandbox.data).as_posix())
     ext = _random_extension()
+
+    def one(path: Path) -> None:
+        pacer.wait()
+        _attack_file(sandbox, fam, key, path, journal, ext)
+
     if fam.threads > 1:
         with ThreadPoolExecutor(fam.threads) as pool:
-            for _result in pool.map(
-                lambda p: (pacer.wait(), _attack_file(sandbox, fam, key, p, journal, ext)), files
-            ):
+            for _done in pool.map(one, files):
                 pass
     else:
         for path in files:
-            pacer.wait()
-            _attack_file(sandbox, fam, key, path, journal, ext)
+            one(path)
     journal.write(op="end", files=len(files))
     os.close(fd)
     return len(files)
@@ -705,7 +707,7 @@ def _culprit_stopped(attack: Attack, incident: Any) -> bool:
         if attack.process.poll() is not None:
             return True
         try:
-            import psutil
+            import psutil  # type: ignore[import-untyped, unused-ignore]
 
             if psutil.Process(attack.pid).status() == psutil.STATUS_STOPPED:
                 return True
