@@ -109,3 +109,45 @@ def test_a_failed_backup_is_recorded_as_failed(
         runs = recent_runs(store)
     assert [r.status for r in runs] == ["failed"]
     assert "does not exist" in runs[0].message
+
+
+def test_a_changed_passphrase_opens_and_the_old_one_no_longer_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = str(tmp_path / "coffre")
+    old = tmp_path / "ancienne"
+    old.write_text("ancienne phrase de passe", encoding="utf-8")
+    new = tmp_path / "nouvelle"
+    new.write_text("nouvelle phrase de passe", encoding="utf-8")
+    code, out, _err = cli(
+        capsys, monkeypatch, "backup", "init", "-r", repo, "--passphrase-file", str(old)
+    )
+    recovery = re.search(r"([A-Z2-7]{4}(?:-[A-Z2-7]{4}){7})", out)
+    assert code == 0 and recovery
+    code, out, _err = cli(
+        capsys,
+        monkeypatch,
+        "backup",
+        "change-passphrase",
+        "-r",
+        repo,
+        "--passphrase-file",
+        str(old),
+        "--new-passphrase-file",
+        str(new),
+    )
+    assert code == 0, _err
+    assert (
+        cli(capsys, monkeypatch, "backup", "list", "-r", repo, "--passphrase-file", str(new))[0]
+        == 0
+    )
+    code, _out, err = cli(
+        capsys, monkeypatch, "backup", "list", "-r", repo, "--passphrase-file", str(old)
+    )
+    assert code != 0 and "Wrong passphrase" in err
+    rec = tmp_path / "secours"
+    rec.write_text(recovery.group(1), encoding="utf-8")
+    assert (
+        cli(capsys, monkeypatch, "backup", "list", "-r", repo, "--passphrase-file", str(rec))[0]
+        == 0
+    )

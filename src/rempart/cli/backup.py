@@ -188,6 +188,37 @@ def init_cmd(repo: RepoOpt = None, passphrase_file: PassOpt = None) -> None:
     )
 
 
+@backup_app.command("change-passphrase")
+def change_passphrase_cmd(
+    repo: RepoOpt = None,
+    passphrase_file: PassOpt = None,
+    new_passphrase_file: Annotated[
+        Path | None,
+        typer.Option("--new-passphrase-file", help="Read the new passphrase from this file."),
+    ] = None,
+) -> None:
+    """Replace the passphrase (the recovery key keeps working)."""
+    repository = open_repo(repo, passphrase_file)
+    if new_passphrase_file is not None:
+        new = _read_secret_file(new_passphrase_file)
+    elif sys.stdin.isatty():
+        new = typer.prompt(_("New passphrase"), hide_input=True, confirmation_prompt=True)
+    else:
+        raise UsageError(_("Give the new passphrase with --new-passphrase-file."))
+    if len(new) < 8:
+        raise UsageError(_("Choose a passphrase of at least 8 characters."))
+    refused = repository.change_passphrase(new)
+    console.print(_("Passphrase changed."))
+    if refused:
+        err_console.print(
+            _(
+                "{n} old passphrase key file(s) are under retention in {location}: the old "
+                "passphrase keeps opening the repository until their lock ends."
+            ).format(n=refused, location=repository.location),
+            markup=False,
+        )
+
+
 @backup_app.command("run")
 def run_cmd(
     paths: Annotated[list[str] | None, typer.Argument(help="Folders or files to save.")] = None,

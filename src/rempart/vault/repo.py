@@ -33,6 +33,7 @@ from rempart.vault.errors import (
     RepositoryExists,
     RepositoryLocked,
     RepositoryNotFound,
+    RetentionRefused,
     VaultError,
     WrongPassphrase,
 )
@@ -339,6 +340,21 @@ class Repository:
         name = object_name(raw)
         self.backend.put("keys", name, raw)
         return name
+
+    def change_passphrase(self, new_secret: str) -> int:
+        """Wrap the master key with ``new_secret`` and remove the other passphrase key files
+        (the recovery key stays). Returns how many old ones the storage refused to delete
+        (retention): those still open the repository until their lock ends."""
+        keep = self.add_key(new_secret, "passphrase")
+        refused = 0
+        for name in list(self.backend.list("keys")):
+            if name == keep or crypto.key_kind(self.backend.get("keys", name)) != "passphrase":
+                continue
+            try:
+                self.backend.delete("keys", name)
+            except RetentionRefused:
+                refused += 1
+        return refused
 
     # -- index -------------------------------------------------------------------------
 
