@@ -21,6 +21,7 @@ from rich.panel import Panel
 from rich.progress import (
     BarColumn,
     DownloadColumn,
+    MofNCompleteColumn,
     Progress,
     TextColumn,
     TimeElapsedColumn,
@@ -453,6 +454,7 @@ def check_cmd(
     ] = None,
     repo: RepoOpt = None,
     passphrase_file: PassOpt = None,
+    progress: ProgressOpt = True,
 ) -> None:
     """Verify the repository's structure, and with --read-data every byte."""
     from rempart.vault.check import check, parse_subset
@@ -462,7 +464,22 @@ def check_cmd(
         raise UsageError(_("--subset goes with --read-data."))
     backend = open_backend(_location(repo), _settings())
     repository = Repository.open(backend, get_passphrase(passphrase_file), load_index=False)
-    report = check(repository, read_data=read_data, subset=part)
+    if read_data and progress:
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err_console,
+        ) as bar:
+            task = bar.add_task(_("Reading packs"), total=None)
+
+            def step(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            report = check(repository, read_data=True, subset=part, progress=step)
+    else:
+        report = check(repository, read_data=read_data, subset=part)
     for note in report.notes:
         console.print(f"[dim]{escape(note)}[/]")
     for problem in report.problems:
