@@ -150,6 +150,7 @@ def seaweed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seaweed]:
                 "-master.volumeSizeLimitMB=64",
                 f"-volume.port={volume}",
                 "-volume.max=0",
+                "-volume.preStopSeconds=0",  # stop at once: the data is thrown away
                 "-filer",
                 f"-filer.port={filer}",
                 f"-filer.localSocket={root / 'filer.sock'}",
@@ -183,7 +184,7 @@ def seaweed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seaweed]:
     yield server
     process.terminate()
     try:
-        process.wait(timeout=20)
+        process.wait(timeout=5)
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
