@@ -18,11 +18,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from rempart.core.model import Audit
 from rempart.core.protection import BackupStatus, SentinelStatus
 from rempart.report.practice import FindingView, PracticeReport, build_report
 from rempart.store import Store
 from rempart.store.status import backup_status, sentinel_status
-from rempart.web.queries import sentinel_stamp, state_stamp
+from rempart.web.queries import latest_audit_id, sentinel_stamp, state_stamp
 from rempart.web.words import LANGUAGE_LOCK
 
 _serials = itertools.count(1)
@@ -47,10 +48,38 @@ def _haystack(view: FindingView) -> str:
     return " ".join(p for p in parts if p).lower()
 
 
-def build_snapshot(store: Store, audit_id: str | None, lang: str) -> Snapshot | None:
+class AuditCache:
+    """A stored audit never changes: each one is read from the store once (reading 1,000
+    findings back takes longer than building the rest of the report when a risk is
+    accepted)."""
+
+    def __init__(self, size: int = 4) -> None:
+        self._size = size
+        self._items: OrderedDict[str, Audit] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, store: Store, audit_id: str | None) -> Audit | None:
+        """The audit ``audit_id`` (a unique prefix works), the latest when ``None``."""
+        wanted = latest_audit_id(store) if audit_id is None else audit_id
+        if wanted is None:
+            return None
+        with self._lock:
+            audit = self._items.get(wanted)
+        if audit is None:
+            audit = store.get_audit(wanted)  # StoreError when there is no such audit
+            with self._lock:
+                self._items[wanted] = audit
+                while len(self._items) > self._size:
+                    self._items.popitem(last=False)
+        return audit
+
+
+def build_snapshot(
+    store: Store, audit_id: str | None, lang: str, audits: AuditCache | None = None
+) -> Snapshot | None:
     """The report of ``audit_id`` (the latest audit when ``None``), or ``None`` when the
     store holds no audit yet."""
-    audit = store.latest_audit() if audit_id is None else store.get_audit(audit_id)
+    audit = (audits or AuditCache()).get(store, audit_id)
     if audit is None:
         return None
     with LANGUAGE_LOCK:  # the report's words are looked up in the process-wide language
@@ -133,6 +162,7 @@ class SnapshotCache:
         self._items: OrderedDict[tuple[Any, ...], Snapshot | None] = OrderedDict()
         self._lock = threading.Lock()
         self._building: dict[tuple[Any, ...], threading.Lock] = {}
+        self._audits = AuditCache()
 
     def get(
         self, store: Store, audit_id: str | None, lang: str, stamp: tuple[Any, ...]
@@ -147,7 +177,7 @@ class SnapshotCache:
             with self._lock:
                 if key in self._items:
                     return self._items[key]
-            snapshot = build_snapshot(store, audit_id, lang)
+            snapshot = build_snapshot(store, audit_id, lang, self._audits)
             with self._lock:
                 self._items[key] = snapshot
                 self._items.move_to_end(key)

@@ -223,6 +223,14 @@ def incidents(store: Store, limit: int = 50) -> list[Incident]:
         ]
 
 
+def latest_audit_id(store: Store) -> str | None:
+    """The id of the latest audit (``Store.latest_audit``'s), without reading it."""
+    with store.engine.connect() as conn:
+        return conn.execute(
+            select(AuditRow.id).order_by(AuditRow.started_at.desc()).limit(1)
+        ).scalar()
+
+
 def state_stamp(store: Store) -> tuple[Any, ...]:
     """A few aggregates that change whenever what the report shows may change: a new
     audit, an acceptance given or revoked, a backup or a drill. Pages built from the same
