@@ -164,6 +164,24 @@ def sqlite_db(path: Path, rows: int = 3000) -> bytes:
     return path.read_bytes()
 
 
+def dicom_raw(pixels: int = 128) -> bytes:
+    """The same image as a bare dataset (implicit VR, no preamble), as older software writes."""
+    from pydicom import dcmread
+    from pydicom.dataset import FileMetaDataset
+    from pydicom.uid import ImplicitVRLittleEndian
+
+    ds = dcmread(io.BytesIO(dicom(pixels)))
+    ds.preamble = None
+    ds.file_meta = FileMetaDataset()
+    ds.file_meta.TransferSyntaxUID = ImplicitVRLittleEndian
+    buffer = io.BytesIO()
+    ds.save_as(buffer, implicit_vr=True, little_endian=True, enforce_file_format=False)
+    raw = buffer.getvalue()
+    if raw[128:132] == b"DICM":  # pragma: no cover - depends on pydicom's defaults
+        raise AssertionError("pydicom wrote a preamble")
+    return raw
+
+
 def dicom(pixels: int = 256) -> bytes:
     """A DICOM Part 10 file written by pydicom (explicit VR little endian), 16-bit pixels."""
     from pydicom.dataset import FileDataset, FileMetaDataset

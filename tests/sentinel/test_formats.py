@@ -134,3 +134,12 @@ def test_a_7z_archive_being_written_is_not_judged_on_its_blank_start_header(
     data = files["7z"]
     in_progress = data[:8] + bytes(24) + data[32:]
     assert formats.check_head("7z", reader(in_progress)) is None
+
+
+def test_a_dicom_dataset_without_preamble_is_recognised_and_checked() -> None:
+    raw = S.dicom_raw()
+    assert raw[128:132] != b"DICM"
+    assert magic.sniff(raw[:8192]) == "dicom"
+    assert formats.check_head("dicom", reader(raw)) is True
+    for family in S.FAMILIES.values():
+        assert formats.check_head("dicom", reader(family(raw))) is False

@@ -325,3 +325,31 @@ def test_any_size_is_sampled_whole_windows_and_small_remainders(tmp_path: Path, 
     assert entry.size == size and seen.entropy == pytest.approx(entry.entropy)
     if size >= 4096:
         assert seen.windows >= 1 and seen.random_windows == seen.windows
+
+
+def test_files_unlike_their_names_are_judged_as_what_they_are(tmp_path: Path) -> None:
+    """A ``.xls`` that is an HTML export, a ``.jpg`` that is a PNG, a ``.doc`` in RTF, a
+    ``.dcm`` without preamble: normal in a practice, never destroyed."""
+    html = b"<html><body><table><tr><td>Patient</td><td>12,50</td></tr></table></body></html>\n"
+    cases = {
+        "export.xls": html * 200,
+        "photo.jpg": S.png(),
+        "courrier.doc": b"{\\rtf1\\ansi Madame, ...}" * 100,
+        "radio.dcm": S.dicom_raw(),
+        "fiche.dcm": S.full(bytes(30_000)),  # a vendor's own compressed format, named .dcm
+    }
+    for name, data in cases.items():
+        path = tmp_path / name
+        before = _baseline(path, data)
+        path.write_bytes(data + (b"\n" if name != "radio.dcm" else b""))
+        again = inspect(path, before)
+        assert again is not None and not again.destroyed and again.weight == 0, name
+    new = tmp_path / "nouvelle.dcm"
+    new.write_bytes(S.dicom_raw(256))
+    seen = inspect(new, None)
+    assert seen is not None and seen.format_valid is True and seen.weight == 0
+    radio = tmp_path / "radio.dcm"
+    before = _baseline(radio, S.dicom_raw())
+    radio.write_bytes(S.lockfile(S.dicom_raw()))
+    attacked = inspect(radio, before)
+    assert attacked is not None and attacked.encrypted

@@ -146,10 +146,11 @@ def _pdf_head(r: Reader) -> bool | None:
 
 
 def _dicom_head(r: Reader) -> bool | None:
-    """128-byte preamble, ``DICM``, then a chain of explicit-VR group 0002 elements."""
+    """128-byte preamble, ``DICM``, then a chain of explicit-VR group 0002 elements (or a
+    dataset without preamble, as older imaging software writes)."""
     h = r.head
     if not magic.is_dicom(h):
-        return False
+        return magic.is_raw_dicom(h)
     pos = 132
     seen = 0
     last_tag = -1

@@ -112,6 +112,44 @@ def is_dicom(head: bytes) -> bool:
     return len(head) >= 132 and head[128:132] == b"DICM"
 
 
+_LONG_VRS = frozenset(b"OB OD OF OL OV OW SQ UC UN UR UT UV".split())
+_VRS = frozenset(
+    b"AE AS AT CS DA DS DT FD FL IS LO LT OB OD OF OL OV OW PN SH SL SQ SS ST SV TM UC UI UL "
+    b"UN UR US UT UV".split()
+)
+
+
+def is_raw_dicom(head: bytes) -> bool:
+    """A DICOM dataset without the Part 10 preamble (older imaging software writes these):
+    from byte 0, a chain of at least three elements, group 0002 or 0008 first, in tag order,
+    each in explicit VR little endian (a known VR) or implicit (a plausible length)."""
+    if len(head) < 24 or head[:2] not in (b"\x02\x00", b"\x08\x00"):
+        return False
+    pos, last, count = 0, -1, 0
+    while pos + 8 <= len(head) and count < 8:
+        group = int.from_bytes(head[pos : pos + 2], "little")
+        element = int.from_bytes(head[pos + 2 : pos + 4], "little")
+        tag = (group << 16) | element
+        if tag <= last or group % 2:
+            return False
+        last = tag
+        vr = head[pos + 4 : pos + 6]
+        if vr in _VRS:
+            if vr in _LONG_VRS:
+                pos += 12 + int.from_bytes(head[pos + 8 : pos + 12], "little")
+            else:
+                pos += 8 + int.from_bytes(head[pos + 6 : pos + 8], "little")
+        else:
+            length = int.from_bytes(head[pos + 4 : pos + 8], "little")
+            if length == 0xFFFFFFFF:
+                length = 0
+            elif length > 1 << 24:
+                return False
+            pos += 8 + length
+        count += 1
+    return count >= 3
+
+
 def sniff(head: bytes) -> str:
     """The kind of a file from its first bytes (a few KiB are enough)."""
     if not head:
@@ -121,6 +159,8 @@ def sniff(head: bytes) -> str:
     for offset, magic, kind in _MAGICS:
         if head[offset : offset + len(magic)] == magic:
             return kind
+    if is_raw_dicom(head):
+        return "dicom"
     hist = stats.counts(head)
     if stats.looks_base64_random(hist, len(head)):
         return BASE64

@@ -104,8 +104,10 @@ class FileSignals:
 
     @property
     def reference_kind(self) -> str | None:
-        """What the file should be: its baseline kind, else what its name promises."""
-        if self.kind_before not in (None, magic.EMPTY, magic.DATA):
+        """What the file should be: its baseline kind, else (a new or empty file) what its
+        name promises. A file already unlike its name when known good (a ``.xls`` that is an
+        HTML export, a ``.dcm`` of no recognised layout) is judged as what it was."""
+        if self.kind_before not in (None, magic.EMPTY):
             return self.kind_before
         return self.promised or self.kind_before
 
