@@ -218,3 +218,22 @@ def test_without_notify_send_the_desktop_channel_says_so(monkeypatch) -> None:
     monkeypatch.setenv("PATH", "/nonexistent")
     [delivery] = Alerter(AlertSettings(desktop=True), env={}).send(_incident())
     assert not delivery.ok and "notify-send is not installed" in delivery.detail
+
+
+def test_what_cannot_work_is_said_at_start(monkeypatch) -> None:
+    i18n.set_language("en")
+    monkeypatch.setenv("PATH", "/nonexistent")
+    settings = AlertSettings(
+        desktop=True,
+        email_to=("a@b.test",),
+        smtp_user="cabinet",
+        smtp_password_env="REMPART_TEST_NOPE",
+        webhook_url="http://127.0.0.1:9/",
+        webhook_secret_env="REMPART_TEST_NOPE2",
+    )
+    problems = Alerter(settings, env={}).problems()
+    assert len(problems) == 4
+    assert "notify-send is not installed" in problems[0]
+    assert "smtp_host is empty" in problems[1]
+    assert "REMPART_TEST_NOPE" in problems[2] and "REMPART_TEST_NOPE2" in problems[3]
+    assert Alerter(AlertSettings(desktop=False), env={}).problems() == []

@@ -138,6 +138,34 @@ class Alerter:
             out.append("webhook")
         return out
 
+    def problems(self) -> list[str]:
+        """What is configured but cannot work, to say once at start (not at the incident)."""
+        s = self.settings
+        out = []
+        if s.desktop and shutil.which("notify-send") is None:
+            out.append(
+                _(
+                    "No desktop notification: notify-send is not installed (on Debian or "
+                    "Ubuntu: apt install libnotify-bin); set [alerts] desktop = false to "
+                    "silence this."
+                )
+            )
+        if s.email_to and not s.smtp_host:
+            out.append(_("[alerts] email_to is set but smtp_host is empty: no email will be sent."))
+        if s.smtp_user and s.smtp_password_env and not self.env.get(s.smtp_password_env):
+            out.append(
+                _(
+                    "The variable {env} (SMTP password) is not set: the email may be refused."
+                ).format(env=s.smtp_password_env)
+            )
+        if s.webhook_secret_env and not self.env.get(s.webhook_secret_env):
+            out.append(
+                _(
+                    "The variable {env} (webhook secret) is not set: the webhook will be unsigned."
+                ).format(env=s.webhook_secret_env)
+            )
+        return out
+
     def send(self, incident: Any) -> list[Delivery]:
         results = []
         for channel in self.channels():

@@ -232,6 +232,8 @@ class Sentinel:
         )
         if note:
             self._note(note)
+        for problem in self.alerter.problems():
+            self._note(problem)
         self.baseline = _build_baseline(Baseline, self.folders, self.store, self.progress)
         if self.settings.canaries:
             for folder in self.folders:
