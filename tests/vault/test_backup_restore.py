@@ -126,3 +126,23 @@ def test_the_recovery_key_opens_the_repository(repo_path: Path, source: Path) ->
     typed = recovery.lower().replace("-", " ")
     again = reopen(repo_path, typed)
     assert [s.name for s in again.snapshots()] == [snap.name]
+
+
+def test_adding_a_folder_does_not_read_the_others_again(
+    repo: Repository, source: Path, tmp_path: Path
+) -> None:
+    from tests.vault.conftest import fill
+
+    run_backup(repo, [str(source)])
+    extra = fill(tmp_path / "autre", seed=9)
+
+    class Counting(DirectSource):
+        opened: ClassVar[list[str]] = []
+
+        def open(self, path: str) -> BinaryIO:
+            self.opened.append(path)
+            return super().open(path)
+
+    counting = Counting()
+    run_backup(repo, [str(source), str(extra)], source=counting)
+    assert counting.opened and all(p.startswith(str(extra)) for p in counting.opened)

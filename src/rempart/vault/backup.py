@@ -404,10 +404,16 @@ class _Engine:
 
 
 def find_parent(repo: Repository, host: str, paths: Sequence[str]) -> Snapshot | None:
-    """The latest snapshot of the same host and paths: its tree serves as file cache."""
+    """The snapshot whose tree serves as file cache: the latest of this host with the same
+    paths, else the latest of this host sharing one (nodes are matched by path, so any tree
+    of the same files will do)."""
     wanted = sorted(paths)
-    for snap in reversed(repo.snapshots()):
-        if snap.host == host and sorted(snap.paths) == wanted:
+    mine = [s for s in repo.snapshots() if s.host == host]
+    for snap in reversed(mine):
+        if sorted(snap.paths) == wanted:
+            return snap
+    for snap in reversed(mine):
+        if set(snap.paths) & set(paths):
             return snap
     return None
 
