@@ -4,6 +4,8 @@ memory stays bounded."""
 
 from __future__ import annotations
 
+import gzip
+import os
 import shutil
 from pathlib import Path
 
@@ -125,13 +127,15 @@ def test_write_new_then_delete_counts_the_original_as_encrypted(
 
 
 def test_renames_to_a_new_extension_add_up(folder: Path, baseline: Baseline) -> None:
-    """Files renamed to ``.xq7`` with dense content: the pattern alone reaches the alarm."""
+    """Files encrypted and renamed to ``.xq7``: the pattern shows in the verdict; valid files
+    renamed (nothing lost) do not count."""
     detector = Detector(Thresholds(strong_files=99))  # judge the rename pattern alone
     verdict = None
     for i in range(3):
         src = folder / f"radio-{i}.jpg"
         dest = src.with_suffix(".xq7")
-        src.rename(dest)  # a JPEG is dense already: content intact, only the name changed
+        encrypt(src)
+        src.rename(dest)
         verdict = detector.feed(
             Event(i, "rename", src, dest=dest, pid=5), sig(dest, baseline, source=src)
         )
@@ -342,3 +346,39 @@ def test_remembered_creations_and_moves_stay_bounded(folder: Path) -> None:
         detector.feed(Event(float(i), "close_write", path, pid=1), replace(seen, path=path))
         detector.feed(Event(float(i), "moved_from", folder / f"m{i}.jpg", pid=1), None)
     assert len(detector._created) <= 64 and len(detector._moved_out) <= 64
+
+
+def test_a_rotated_log_compressed_then_deleted_is_not_the_new_then_delete_pattern(
+    folder: Path,
+) -> None:
+    clock = Clock()
+    clock.now = 6.0
+    detector = Detector(roots=[folder], clock=clock)
+    for i in range(6):
+        log = folder / "cabinet.log.1"
+        log.write_text("ligne de journal\n" * 2000)
+        gz = folder / "cabinet.log.1.gz"
+        lines = "".join(f"09:{n % 60:02d} {os.urandom(12).hex()}\n" for n in range(3000))
+        gz.write_bytes(gzip.compress(lines.encode()))
+        seen = look(gz, None)
+        assert seen is not None and seen.high_entropy  # as dense as ciphertext, yet valid
+        assert detector.feed(Event(i, "close_write", gz, pid=4), seen) is None
+        log.unlink()
+        assert detector.feed(Event(i + 0.1, "delete", log, pid=4), None) is None
+        gz.rename(folder / f"cabinet.log.{i + 2}.gz")
+    assert max(detector.scores().values()) == 0
+
+
+def test_valid_files_renamed_to_odd_extensions_lose_nothing_and_do_not_count(
+    folder: Path, baseline: Baseline
+) -> None:
+    clock = Clock()
+    clock.now = 5.0
+    detector = Detector(clock=clock)
+    for i in range(5):
+        src = folder / f"radio-{i}.jpg"
+        dest = src.with_suffix(".xq7")
+        src.rename(dest)
+        event = Event(i, "rename", src, dest=dest, pid=5)
+        assert detector.feed(event, sig(dest, baseline, source=src)) is None
+    assert detector.scores()[5] == 0

@@ -11,8 +11,9 @@ Evidence and weights (docs/sentinel.md, « Détecteur », explains them to users
   ``window`` seconds: **strong**;
 * a ransom note (name and words, an onion address): 5 (7 with an onion); a note beside an
   encrypted-looking file: **strong**;
-* rename patterns: files renamed to an extension they did not have, with dense content (3 such
-  renames to the same new extension: +5); a new dense file written and the original of the same
+* rename patterns (content "like ciphertext": encrypted, or dense bytes of no known structure —
+  never a valid file, however dense): files renamed to an extension they did not have (3 such
+  renames to the same new extension: +5); a new such file written and the original of the same
   name deleted (+4, and it counts as an encrypted file); a file moved out of the folder and
   back changed (+2);
 * a known ransomware extension on dense content: 4.
@@ -371,7 +372,9 @@ class Detector:
             added += self._count(state, target, 100.0)
             strong = True
 
-        dense = signals is not None and (signals.high_entropy or signals.opaque_new)
+        # Content that looks like ciphertext: encrypted, or dense bytes of no known structure.
+        # A valid file (a gzip of a rotated log, a JPEG) is never this, however dense.
+        dense = signals is not None and (signals.encrypted or signals.opaque_new)
         if event.kind in ("create", "close_write", "write", "moved_to") and signals is not None:
             if signals.kind_before is None and dense:
                 self._created_dense(target, now)
