@@ -97,8 +97,10 @@ class Seaweed:
         owner.create_bucket(Bucket=name, ObjectLockEnabledForBucket=lock)  # type: ignore[attr-defined]
         return name
 
-    def backend(self, bucket: str, creds: tuple[str, str] = PC, **kw: object) -> S3Backend:
-        where = S3Location.parse(f"s3://{bucket}/cabinet?endpoint={self.endpoint}")
+    def backend(
+        self, bucket: str, creds: tuple[str, str] = PC, prefix: str = "cabinet", **kw: object
+    ) -> S3Backend:
+        where = S3Location.parse(f"s3://{bucket}/{prefix}?endpoint={self.endpoint}")
         return S3Backend(where, access_key=creds[0], secret_key=creds[1], **kw)  # type: ignore[arg-type]
 
 
@@ -598,3 +600,40 @@ def test_the_commands_work_on_s3_and_a_drill_is_recorded(
     assert status.immutable
     assert status.last_drill_ok is True
     assert status.repository is not None and PC[1] not in status.repository
+
+
+def test_forget_on_an_immutable_repository_keeps_everything_and_says_so(
+    seaweed: Seaweed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``forget --prune`` with the PC's key: nothing under retention goes, the command says
+    so, and every snapshot still restores."""
+    from typer.testing import CliRunner
+
+    from rempart.cli.main import app
+    from rempart.vault.repo import Repository
+
+    bucket = seaweed.bucket()
+    location = f"s3://{bucket}/pc?endpoint={seaweed.endpoint}"
+    monkeypatch.setenv("REMPART_S3_ACCESS_KEY_ID", PC[0])
+    monkeypatch.setenv("REMPART_S3_SECRET_ACCESS_KEY", PC[1])
+    monkeypatch.setenv("REMPART_VAULT_PASSPHRASE", "une phrase de passe")
+    data = tmp_path / "cabinet"
+    data.mkdir()
+    runner = CliRunner()
+    assert runner.invoke(app, ["backup", "init", "--repo", location]).exit_code == 0
+    for day in range(3):
+        (data / f"jour-{day}.txt").write_bytes(os.urandom(3000))
+        out = runner.invoke(app, ["backup", "run", str(data), "--repo", location, "--no-progress"])
+        assert out.exit_code == 0, out.output
+    out = runner.invoke(
+        app, ["backup", "forget", "--keep-last", "1", "--prune", "--repo", location]
+    )
+    assert out.exit_code == 0, out.output
+    assert "retention" in " ".join(out.output.split())
+    repo = Repository.open(seaweed.backend(bucket, prefix="pc"), "une phrase de passe")
+    assert len(repo.snapshots()) == 3
+    for snap in repo.snapshots():
+        restore_target = tmp_path / f"r-{snap.short_id}"
+        from rempart.vault.restore import restore
+
+        restore(repo, snap, restore_target)
