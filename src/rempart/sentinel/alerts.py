@@ -182,8 +182,9 @@ class Alerter:
         assert self.console is not None
         subject, body = summary(incident)
         style = "yellow" if incident.drill else "bold red"
+        text = body.split("\n", 2)[2]  # the subject is the panel's title
         self.console.print(
-            Panel(escape(body), title=escape(subject), border_style=style), highlight=False
+            Panel(escape(text), title=escape(subject), border_style=style), highlight=False
         )
         return "printed"
 
