@@ -47,7 +47,12 @@ def _child(argv: list[str]) -> None:
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork (POSIX)")
 def test_kill_9_at_random_moments_leaves_a_sound_repository(tmp_path: Path) -> None:
-    import rempart.cli.main  # noqa: F401  (imported once, before forking)
+    # everything the command imports, imported once before forking
+    import rempart.cli.main
+    import rempart.store.backups
+    import rempart.vault.anomaly
+    import rempart.vault.backup
+    import rempart.vault.sources  # noqa: F401
 
     rng = random.Random(20261128)
     source = fill(tmp_path / "cabinet", seed=7)
