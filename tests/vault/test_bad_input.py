@@ -27,6 +27,12 @@ from rempart.vault.restore import restore
 from tests.vault.conftest import PASSPHRASE, make_repo, reopen, restored_root, snapshot_files
 
 
+@pytest.fixture(autouse=True)
+def english() -> None:
+    """These tests read the messages in English."""
+    i18n.set_language("en")
+
+
 def cli(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str
 ) -> tuple[int, str, str]:
@@ -93,7 +99,6 @@ def test_a_missing_pack_is_named_by_check_and_refused_by_restore(
     report = check(reopen(repo_path))
     assert not report.ok
     assert any("missing" in p and victim.name[:16] in p for p in report.problems)
-    i18n.set_language("en")
     with pytest.raises(RepositoryCorrupt, match="check"):
         restore(reopen(repo_path), snap, tmp_path / "r")
     # what restore did write is complete and verified; nothing half-written is left
@@ -219,3 +224,18 @@ def test_a_run_without_passphrase_outside_a_terminal_says_where_to_put_it(
     code, _out, err = cli(capsys, monkeypatch, "backup", "run", str(source), "-r", str(repo_path))
     assert code != 0
     assert "--passphrase-file" in one_line(err)
+
+
+def test_a_damaged_snapshot_does_not_hide_the_others(
+    repo: Repository, repo_path: Path, source: Path
+) -> None:
+    first = run_backup(repo, [str(source)]).snapshot
+    (source / "vide.txt").write_text("plus vide", encoding="utf-8")
+    second = run_backup(repo, [str(source)]).snapshot
+    victim = repo_path / "snapshots" / first.name
+    victim.write_bytes(victim.read_bytes()[:-1])
+    again = reopen(repo_path)
+    assert [s.name for s in again.snapshots()] == [second.name]
+    assert again.damaged_snapshots == [first.name]
+    report = check(again)
+    assert any(first.name[:8] in p and "damaged" in p for p in report.problems)

@@ -324,6 +324,13 @@ def list_cmd(repo: RepoOpt = None, passphrase_file: PassOpt = None) -> None:
     """The snapshots, oldest first."""
     repository = open_repo(repo, passphrase_file)
     snaps = repository.snapshots()
+    for name in repository.damaged_snapshots:
+        err_console.print(
+            _("Snapshot {id} is damaged and cannot be read: run 'rempart backup check'.").format(
+                id=name[:8]
+            ),
+            markup=False,
+        )
     if not snaps:
         console.print(_("No snapshot yet: run 'rempart backup run'."))
         return

@@ -240,6 +240,7 @@ class Repository:
         self.index_files: dict[str, dict[str, list[tuple[int, bytes, int, int, int]]]] = {}
         self._lock_name: str | None = None
         self._lock_session = ""
+        self.damaged_snapshots: list[str] = []
         self._lock_exclusive = False
         self._lock_written: datetime | None = None
 
@@ -442,8 +443,15 @@ class Repository:
             raise self.corrupt("snapshots", name) from None
 
     def snapshots(self) -> list[Snapshot]:
-        """Every snapshot, oldest first."""
-        snaps = [self.load_snapshot(name) for name in self.backend.list("snapshots")]
+        """Every readable snapshot, oldest first. A damaged one does not hide the others: its
+        name goes to :attr:`damaged_snapshots` (``check`` reports it)."""
+        snaps = []
+        self.damaged_snapshots = []
+        for name in list(self.backend.list("snapshots")):
+            try:
+                snaps.append(self.load_snapshot(name))
+            except RepositoryCorrupt:
+                self.damaged_snapshots.append(name)
         return sorted(snaps, key=lambda s: s.time)
 
     def find_snapshot(self, ref: str) -> Snapshot:
