@@ -68,19 +68,28 @@ def grade_label(grade: str | None, *, title: str, scale: Sequence[str] = ()) -> 
     the words beside the first and last bars (for example "moins exposé", "très exposé").
     """
     bar_h, gap, left = 26.0, 5.0, 3.0
+    caption = 14.0 if scale else 0.0  # a line above A and one below G for the scale's words
     tip = bar_h / 2
     widths = [70.0 + 24.0 * i for i in range(len(GRADES))]
     arrow_x = left + widths[-1] + tip + 14.0
     width = arrow_x + 66.0
-    height = len(GRADES) * (bar_h + gap) + gap
+    height = len(GRADES) * (bar_h + gap) + gap + 2 * caption
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="grade-label" role="img" '
         f'width="{_num(width)}" height="{_num(height)}" viewBox="0 0 {_num(width)} '
         f'{_num(height)}" {_FONT}>',
         f"<title>{escape(title)}</title>",
     ]
+    if scale:
+        parts.append(
+            f'<text x="{_num(left)}" y="10" font-size="10" fill="#4a4f55">{escape(scale[0])}</text>'
+        )
+        parts.append(
+            f'<text x="{_num(left)}" y="{_num(height - 3)}" font-size="10" fill="#4a4f55">'
+            f"{escape(scale[-1])}</text>"
+        )
     for i, (letter, w) in enumerate(zip(GRADES, widths, strict=True)):
-        y = gap + i * (bar_h + gap)
+        y = caption + gap + i * (bar_h + gap)
         points = (
             f"{_num(left)},{_num(y)} {_num(left + w)},{_num(y)} "
             f"{_num(left + w + tip)},{_num(y + bar_h / 2)} {_num(left + w)},{_num(y + bar_h)} "
@@ -96,12 +105,6 @@ def grade_label(grade: str | None, *, title: str, scale: Sequence[str] = ()) -> 
             f'<text x="{_num(left + 9)}" y="{_num(y + bar_h - 7)}" font-size="18" '
             f'font-weight="bold" fill="{letter_colour(letter)}">{letter}</text>'
         )
-        if scale and i in (0, len(GRADES) - 1):
-            word = scale[0] if i == 0 else scale[-1]
-            parts.append(
-                f'<text x="{_num(left + w + tip + 6)}" y="{_num(y + bar_h - 9)}" '
-                f'font-size="10" fill="#4a4f55">{escape(word)}</text>'
-            )
         if current:
             ax, top, bottom = arrow_x, y - 3, y + bar_h + 3
             parts.append(
