@@ -256,10 +256,13 @@ def _sha(data: bytes) -> str:
 
 
 def _overwrite(path: Path, content: bytes) -> None:
-    """Rewrite a file in place (same inode), in one write: what most families do."""
+    """Rewrite a file in place (same inode), in one write (a short write is continued):
+    what most families do."""
     fd = os.open(path, os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0))
     try:
-        os.write(fd, content)
+        view = memoryview(content)
+        while view:
+            view = view[os.write(fd, view) :]
         os.ftruncate(fd, len(content))
     finally:
         os.close(fd)
