@@ -68,6 +68,7 @@ ACTORS_MAX = 256  # actors whose written files we remember
 FILES_PER_ACTOR = 10_000
 INCIDENT_QUIET = 60.0  # seconds without a new verdict before an incident is closed
 HEARTBEAT = 10.0  # seconds between heartbeats in the store
+URGENT_NICE = -10  # niceness of the watch and analyser threads (when allowed)
 FREEZE_GRACE = 0.3  # seconds a writer of one encrypted file stays frozen without a verdict
 IO_SAMPLE = 5.0  # seconds between two samples of I/O counters (when the OS names no writer)
 WRITE_REINSPECT = 0.05  # a file being written is inspected again at most this often (s)
@@ -354,8 +355,20 @@ class Sentinel:
         except queue.Full:
             self._overflowed.set()  # the analyser will rescan
 
+    def _urgent(self) -> None:
+        """Run this thread ahead of ordinary processes (Linux: niceness is per thread; needs
+        root, as fanotify does). On a busy computer the attacker competes with us for the
+        processor, and every millisecond of delay is a file lost."""
+        if not hasattr(os, "setpriority") or not hasattr(threading, "get_native_id"):
+            return
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), URGENT_NICE)
+        except OSError:
+            pass  # not allowed (not root): ordinary priority
+
     def _watch(self) -> None:
         assert self._backend is not None
+        self._urgent()
         try:
             self._backend.run(self._emit)
         except Exception as exc:
@@ -363,6 +376,7 @@ class Sentinel:
             self._note(_("Watching stopped on an error: {error}").format(error=exc))
 
     def _analyse(self) -> None:
+        self._urgent()
         while True:
             wait = 0.5
             if self._frozen:
