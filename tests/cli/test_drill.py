@@ -77,6 +77,14 @@ def test_a_drill_detects_stops_and_puts_everything_back(rempart_home: Path) -> N
     assert result.returncode == 0, result.stderr
     assert not Path(report["sandbox"]).exists()  # a sandbox the drill made is removed
     assert rempart_home in Path(report["sandbox"]).parents
+    from rempart.store import Store, sentinel_baseline
+    from rempart.store.incidents import recent_incidents
+
+    with Store.open() as store:
+        incidents = recent_incidents(store, limit=10, include_drills=True)
+        assert recent_incidents(store) == []  # a drill is not a real incident
+        assert len(incidents) == 2 and all(i.drill for i in incidents)  # kept, marked drills
+        assert sentinel_baseline.count(store) == 0  # the sandbox's baseline is forgotten
 
 
 def test_the_table_names_each_family_and_the_sandbox_can_be_kept(

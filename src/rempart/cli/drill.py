@@ -73,7 +73,7 @@ def _sentinel(sandbox: Sandbox, mode: str, notes: list[str]) -> Iterator[Any]:
     """A fresh sentinel on the sandbox's data folder; canaries put back afterwards."""
     from rempart.sentinel import canaries
     from rempart.sentinel.service import Sentinel
-    from rempart.store import Store
+    from rempart.store import Store, sentinel_baseline
 
     settings = config.load()
     with Store.open() as store:
@@ -92,6 +92,8 @@ def _sentinel(sandbox: Sandbox, mode: str, notes: list[str]) -> Iterator[Any]:
         finally:
             sentinel.stop()
             canaries.restore(sandbox.data)
+            # The drill's incidents stay (marked as drills); its baseline is of no use later.
+            sentinel_baseline.delete_root(store, str(sandbox.data))
 
 
 def _seconds(value: float | None) -> str:
