@@ -9,6 +9,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rempart import i18n
 from rempart.sentinel import inspect, measure_file, stats
@@ -353,3 +355,34 @@ def test_files_unlike_their_names_are_judged_as_what_they_are(tmp_path: Path) ->
     radio.write_bytes(S.lockfile(S.dicom_raw()))
     attacked = inspect(radio, before)
     assert attacked is not None and attacked.encrypted
+
+
+_NAMES = ["a.jpg", "b.png", "c.docx", "d.pdf", "e.dcm", "f.sqlite", "g.gz", "h.7z", "i.csv",
+          "README_RESTORE_FILES.txt", "j.bin", "k.jpg.lockbit"]  # fmt: skip
+_KINDS = [None, "jpeg", "png", "zip", "pdf", "dicom", "sqlite", "gzip", "7z", "text", "data"]
+_PREFIXES = [b"", b"\xff\xd8\xff", b"PK\x03\x04", b"%PDF-", b"7z\xbc\xaf\x27\x1c",
+             b"SQLite format 3\x00", b"\x89PNG\r\n\x1a\n", b"\x1f\x8b\x08",
+             b"\x08\x00\x05\x00CS", bytes(128) + b"DICM"]  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    data=st.binary(max_size=20_000),
+    name=st.sampled_from(_NAMES),
+    kind=st.sampled_from(_KINDS),
+    prefix=st.sampled_from(_PREFIXES),
+)
+def test_inspect_never_raises_on_hostile_bytes(
+    tmp_path_factory: pytest.TempPathFactory,
+    data: bytes,
+    name: str,
+    kind: str | None,
+    prefix: bytes,
+) -> None:
+    path = tmp_path_factory.mktemp("hostile") / name
+    path.write_bytes(prefix + data)
+    entry = None if kind is None else BaselineEntry(path, 5000, 0.0, kind, 5.0, 300.0, "3:ab:cd")
+    seen = inspect(path, entry)
+    assert seen is not None
+    assert 0.0 <= seen.entropy <= 8.0 and seen.weight >= 0
+    seen.reasons()
