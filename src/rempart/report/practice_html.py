@@ -45,6 +45,9 @@ PLAN_DETAILED = 12
 # Evidence of a finding shown in the details table: one line, this long at most.
 EVIDENCE_CHARS = 180
 CVES_SHOWN = 6
+# Each list of the change since the last audit (fixed, new, still open) shows this many; the
+# count says the rest (every open finding is in the details per device anyway).
+CHANGE_SHOWN = 40
 
 _CVE = re.compile(r"^CVE-\d{4}-\d{4,7}$")
 NVD = "https://nvd.nist.gov/vuln/detail/{cve}"
@@ -146,7 +149,9 @@ class AssetBlock:
 class ChangeBlock:
     code: str
     heading: str
-    items: tuple[FixLine, ...]
+    count: int
+    items: tuple[FixLine, ...]  # the first CHANGE_SHOWN
+    more: str  # "and 850 more findings (see the details per device)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -568,14 +573,26 @@ def _change_blocks(
     if change is None:
         return []
 
-    def lines(findings: Sequence[Finding]) -> tuple[FixLine, ...]:
+    def block(code: str, heading: str, findings: Sequence[Finding]) -> ChangeBlock:
         ordered = sorted(findings, key=lambda f: (*f.sort_key, f.transport or ""))
-        return tuple(_fix_line(f, views) for f in ordered)
+        hidden = max(len(ordered) - CHANGE_SHOWN, 0)
+        more = ngettext(
+            "and {n} more finding (see the details per device)",
+            "and {n} more findings (see the details per device)",
+            hidden,
+        ).format(n=hidden)
+        return ChangeBlock(
+            code,
+            heading,
+            len(ordered),
+            tuple(_fix_line(f, views) for f in ordered[:CHANGE_SHOWN]),
+            more if hidden else "",
+        )
 
     return [
-        ChangeBlock("fixed", _("Fixed"), lines(change.fixed)),
-        ChangeBlock("new", _("New"), lines(change.new)),
-        ChangeBlock("still-open", _("Still open"), lines(change.still_open)),
+        block("fixed", _("Fixed"), change.fixed),
+        block("new", _("New"), change.new),
+        block("still-open", _("Still open"), change.still_open),
     ]
 
 
