@@ -11,18 +11,20 @@ from __future__ import annotations
 import errno
 import ipaddress
 import socket
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from rempart import config
-from rempart.app.audit import AuditOptions, Progress, run_audit
 from rempart.cli.main import app, console
 from rempart.core.errors import RempartError, UsageError
-from rempart.core.model import Audit
 from rempart.i18n import _
-from rempart.store import Store
-from rempart.web.app import DrillRunner
+
+if TYPE_CHECKING:  # the web stack and the store load when the command runs, not at start-up
+    from rempart.app.audit import Progress
+    from rempart.core.model import Audit
+    from rempart.store import Store
+    from rempart.web.app import DrillRunner
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
@@ -43,6 +45,7 @@ def dashboard_audit(store: Store, progress: Progress) -> Audit:
     The demo practice when it runs (the same scope as ``rempart demo``); otherwise the
     network of the last audit that scanned one, with the practice's survey answers, like
     ``rempart audit --network …`` would."""
+    from rempart.app.audit import AuditOptions, run_audit
     from rempart.cli.common import build_scope
     from rempart.cli.demo import demo_scope
     from rempart.lab import lab_status
