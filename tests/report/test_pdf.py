@@ -15,6 +15,7 @@ from typing import ClassVar
 
 import pytest
 
+from rempart import i18n
 from rempart.checks import CheckContext, run_checks
 from rempart.report.files import ReportError
 from rempart.report.pdf import pdf_bytes, render_pdf
@@ -125,6 +126,7 @@ def _parse_ppm(data: bytes) -> tuple[int, int, bytes]:
 
 def test_an_unwritable_path_is_one_clear_error_and_leaves_nothing(tmp_path: Path) -> None:
     report = demo_report()
+    i18n.set_language("en")
     folder = tmp_path / "out"
     folder.mkdir()
     blocker = folder / "not-a-folder"
