@@ -103,7 +103,7 @@ def test_a_workload_cannot_write_outside_its_sandbox(tmp_path: Path) -> None:
     outside.mkdir()
     (sandbox.data / "Exports").symlink_to(outside, target_is_directory=True)
     run = benign.run_workload(sandbox, "zip")
-    assert run.returncode == 2 and "sandbox" in run.stderr
+    assert run.returncode == 2 and str(sandbox.data / "Exports") in run.stderr
     assert list(outside.iterdir()) == []
 
 

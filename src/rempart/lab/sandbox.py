@@ -130,14 +130,15 @@ class Sandbox:
         component that exists: a symlink anywhere stops the write. A relative ``path``
         is taken from the area's folder."""
         base = {"data": self.data, "transit": self.transit, "journal": self.journal_dir}[area]
-        candidate = Path(path)
-        if candidate.is_absolute():
+        given = Path(path)
+        candidate = given if given.is_absolute() else base / given  # named so in a refusal
+        if given.is_absolute():
             try:
-                rel = candidate.relative_to(base)
+                rel = given.relative_to(base)
             except ValueError as exc:
                 raise SandboxError(_refusal(candidate)) from exc
         else:
-            rel = candidate
+            rel = given
         parts = rel.parts
         if not parts or any(part in ("", ".", "..") for part in parts):
             raise SandboxError(_refusal(candidate))
