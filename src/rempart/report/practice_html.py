@@ -43,7 +43,7 @@ FIXES_SHOWN = 8
 # (a large network can have hundreds: the document stays readable and quick to print).
 PLAN_DETAILED = 12
 # Evidence of a finding shown in the details table: one line, this long at most.
-EVIDENCE_CHARS = 150
+EVIDENCE_CHARS = 130
 CVES_SHOWN = 6
 # Each list of the change since the last audit (fixed, new, still open) shows this many; the
 # count says the rest (every open finding is in the details per device anyway).
