@@ -16,6 +16,7 @@ from pathlib import Path
 import psutil
 import pytest
 
+from rempart import i18n
 from rempart.config import AlertSettings, SentinelSettings
 from rempart.sentinel import canaries
 from rempart.sentinel import service as service_module
@@ -65,6 +66,7 @@ def _finish(proc: subprocess.Popen[str]) -> None:
 
 def test_fanotify_kills_the_encryptor_within_two_files(patients: Path, store: Store) -> None:
     require_mode("fanotify")
+    i18n.set_language("en")  # the reasons are read in English
     with Sentinel([patients], store=store, settings=SentinelSettings(canaries=False)) as s:
         assert s.mode == "fanotify"
         proc = start_encryptor(patients, delay=0.02)
@@ -92,6 +94,7 @@ def test_fanotify_kills_the_encryptor_within_two_files(patients: Path, store: St
 
 def test_a_canary_stops_the_encryptor_before_any_patient_file(patients: Path, store: Store) -> None:
     require_mode("fanotify")
+    i18n.set_language("en")  # the reasons are read in English
     with Sentinel([patients], store=store) as s:
         placed = sorted(p.name for p in s.canary_files)
         assert placed and all(canaries.is_canary(patients / n) for n in placed)
@@ -318,10 +321,13 @@ def test_wait_incident_returns_none_after_its_timeout(patients: Path) -> None:
 
 
 def test_one_encrypted_file_freezes_the_writer_until_evidence_clears_it(patients: Path) -> None:
+    """A file of no known structure turned into random bytes: encrypted-looking, yet not the
+    specific evidence that one file is enough (tests/sentinel/test_service_one_file.py)."""
     require_mode("fanotify")
+    (patients / "2026" / "releve.dat").write_bytes(b"ENREG;0001;" + bytes(3000))
     one_file = (
         "import os, sys\n"
-        "path = os.path.join(sys.argv[1], '2026', 'compte_rendu_000.txt')\n"
+        "path = os.path.join(sys.argv[1], '2026', 'releve.dat')\n"
         "data = open(path, 'rb').read()\n"
         "open(path, 'wb').write(os.urandom(len(data)))\n"
         "print('written', flush=True)\n"

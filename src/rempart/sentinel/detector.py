@@ -9,6 +9,14 @@ Evidence and weights (docs/sentinel.md, « Détecteur », explains them to users
 * a file *encrypted* — its structure destroyed (invalid head, or a known kind turned into
   opaque bytes or base64) and its content dense — 6 points; two such files within
   ``window`` seconds: **strong**;
+* **one** file is enough (**strong**) when the evidence is specific: an *existing* file that
+  the baseline knew as a structured kind written head first (:data:`SOLID_KINDS`: JPEG, PNG,
+  PDF, DICOM, Office, SQLite, text…) rewritten by a *named* process (a pid, not allow-listed,
+  not lowered) into opaque bytes that look like ciphertext themselves
+  (:attr:`FileSignals.ciphertext_like`: a uniform window, base64 of random bytes, stripes of
+  random cells); or such a file deleted by the process that has just written its encrypted
+  copy (``x.jpg`` → ``x.jpg.locked``). A new file, however encrypted it looks (a 7z being
+  written), a valid save, an archive, a journal never are;
 * a ransom note (name and words, an onion address): 5 (7 with an onion); a note beside an
   encrypted-looking file: **strong**;
 * rename patterns (content "like ciphertext": encrypted, or dense bytes of no known structure —
@@ -58,6 +66,7 @@ class Event:
     dest: Path | None = None  # for a rename: the new path
     pid: int | None = None
     process: str | None = None  # process name or executable path, when known
+    known: str | None = None  # for a deletion: the file's kind in the baseline (what was lost)
 
 
 @dataclass(frozen=True)
@@ -86,6 +95,7 @@ class Thresholds:
     max_actors: int = 1024
     max_files: int = 256  # files remembered per actor
     max_recent: int = 4096  # creations and moves out remembered in all
+    one_file: bool = True  # an existing structured file turned into ciphertext: strong at once
 
 
 class AllowPolicy(Protocol):
@@ -161,6 +171,14 @@ class ProcessAllowList:
         return self.names.get(_process_key(event.process), 1.0)
 
 
+#: Kinds whose head is written first and valid from the first write: an existing file of one
+#: of them that turns into opaque ciphertext-like bytes is destroyed, not being saved. Not
+#: archives (7-Zip fills its start header in last), TIFF or BMP (headers patched at the end),
+#: SQLite journals and WAL, executables, unrecognised data.
+SOLID_KINDS = frozenset(
+    {"jpeg", "png", "gif", "pdf", "zip", "ole", "dicom", "sqlite", "rtf", "text-utf16", magic.TEXT}
+)
+
 #: Extensions that many files legitimately take (a rename to them is not a pattern).
 COMMON_EXTENSIONS = frozenset(magic.EXTENSION_KINDS) | frozenset(
     "tmp temp bak old orig new dat bin db log1 part crdownload download partial swp lock ldb "
@@ -190,6 +208,8 @@ class _Recent:
     at: float
     path: Path
     dense: bool
+    actor: Actor | None = None  # who wrote it
+    cipher: bool = False  # its bytes look like ciphertext themselves
 
 
 class Detector:
@@ -306,14 +326,16 @@ class Detector:
     def _creation_key(path: Path) -> tuple[Path, str]:
         return path.parent, path.name.lower().split(".", 1)[0]
 
-    def _created_dense(self, path: Path, now: float) -> None:
+    def _created_dense(
+        self, path: Path, now: float, actor: Actor | None = None, cipher: bool = False
+    ) -> None:
         key = self._creation_key(path)
         found = self._created.get(key)
         if found is None:
             found = self._created[key] = []
         self._created.move_to_end(key)
         found[:] = [r for r in found if r.path != path][-7:]
-        found.append(_Recent(now, path, True))
+        found.append(_Recent(now, path, True, actor, cipher))
         while len(self._created) > self.thresholds.max_recent:
             self._created.popitem(last=False)
 
@@ -377,7 +399,7 @@ class Detector:
         dense = signals is not None and (signals.encrypted or signals.opaque_new)
         if event.kind in ("create", "close_write", "write", "moved_to") and signals is not None:
             if signals.kind_before is None and dense:
-                self._created_dense(target, now)
+                self._created_dense(target, now, actor, signals.ciphertext_like)
 
         if allow > 0 and signals is not None:
             weight = signals.weight * allow
@@ -400,6 +422,24 @@ class Detector:
                 state.notes += 1
                 self._note(state, _("ransom note written: {name}").format(name=target.name), target)
             added += self._count(state, target, weight)
+
+        # One file is enough when it was an existing structured file and a named process
+        # turned it into ciphertext (see SOLID_KINDS and the module docstring).
+        named = event.pid is not None and allow >= 1.0 and t.one_file
+        if (
+            named
+            and signals is not None
+            and event.kind in ("write", "close_write", "create", "moved_to", "rename")
+            and _turned_into_ciphertext(signals)
+        ):
+            self._note(
+                state,
+                _("an existing {kind} file turned into ciphertext by one process: {name}").format(
+                    kind=signals.kind_before, name=target.name
+                ),
+                target,
+            )
+            strong = True
 
         if allow > 0 and event.kind == "rename" and event.dest is not None and signals is not None:
             old_ext = event.path.suffix.lower().lstrip(".")
@@ -443,6 +483,20 @@ class Detector:
                 added += self._count(state, Path(f"{event.path}#replaced"), 4.0 * allow)
                 if allow >= 0.5:
                     self._encrypted(state, created.path, now)
+                if (
+                    named
+                    and created.actor == actor
+                    and created.cipher
+                    and event.known in SOLID_KINDS
+                ):
+                    self._note(
+                        state,
+                        _("an existing {kind} file replaced by its encrypted copy: {name}").format(
+                            kind=event.known, name=event.path.name
+                        ),
+                        created.path,
+                    )
+                    strong = True
 
         if allow >= 0.5 and len(state.encrypted) >= t.strong_files:
             self._note(
@@ -507,3 +561,16 @@ class Detector:
             if path.parent == target.parent and name.startswith(path.stem.lower() + "."):
                 return path
         return None
+
+
+def _turned_into_ciphertext(signals: FileSignals) -> bool:
+    """An existing file of a kind written head first (:data:`SOLID_KINDS`), its magic bytes
+    now gone into opaque bytes, the whole destroyed and dense, and bytes that look like
+    ciphertext themselves. A valid save, a file new to the baseline, a file that keeps its
+    magic bytes (a JPEG our checker finds odd, re-saved) never are."""
+    return (
+        signals.kind_before in SOLID_KINDS
+        and signals.became_opaque
+        and signals.encrypted
+        and signals.ciphertext_like
+    )

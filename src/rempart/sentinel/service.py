@@ -490,16 +490,23 @@ class Sentinel:
 
         target = dest or path
         signals = None
+        known = None
         if kind in _INSPECTED and not event.is_dir:
-            # For a rename, the source's baseline tells what the file was.
+            # For a rename, the source's baseline tells what the file was; a new file renamed
+            # over a known one (written new, then put in its place) replaces what that was.
             entry = self.baseline.get(path) if self.baseline is not None else None
+            if entry is None and dest is not None and self.baseline is not None:
+                entry = self.baseline.get(dest)
             signals = inspect(target, entry)
             self.files_inspected += 1
             self._inspected[target] = event.at
             self._inspected.move_to_end(target)
             if len(self._inspected) > 4096:
                 self._inspected.popitem(last=False)
-        devent = _detector_event(event, kind, path, dest)
+        elif kind == "delete" and self.baseline is not None:
+            gone = self.baseline.get(path)  # what was lost, if a copy of it was just written
+            known = gone.kind if gone is not None else None
+        devent = _detector_event(event, kind, path, dest, known)
         actor = self.detector.actor_of(devent)
         if kind in _WRITES and not event.is_dir and not _is_canary(target):
             self._actor_files.add(actor, target, event.at)
@@ -507,12 +514,12 @@ class Sentinel:
         if verdict is not None:
             self._respond(event, verdict, target)
             return
-        if event.pid is not None and signals is not None and signals.encrypted:
-            self._freeze_provisionally(event)
         incident = self._open.get(actor)
-        if incident is not None:
+        if incident is not None:  # already dealt with: nothing to freeze, the files to record
             self._grow(incident, event, target)
             return
+        if event.pid is not None and signals is not None and signals.encrypted:
+            self._freeze_provisionally(event)
         self._learn(kind, path, dest, signals)
 
     def _freeze_provisionally(self, event: FileEvent) -> None:
@@ -766,10 +773,20 @@ def _make_detector(detector_cls: Any, folders: Sequence[Path], allowlist: Allowl
     return detector_cls(allow=allowlist.policy, roots=list(folders))
 
 
-def _detector_event(event: FileEvent, kind: str, path: Path, dest: Path | None) -> Any:
+def _detector_event(
+    event: FileEvent, kind: str, path: Path, dest: Path | None, known: str | None = None
+) -> Any:
     from rempart.sentinel.detector import Event
 
-    return Event(at=event.at, kind=kind, path=path, dest=dest, pid=event.pid, process=event.process)
+    return Event(
+        at=event.at,
+        kind=kind,
+        path=path,
+        dest=dest,
+        pid=event.pid,
+        process=event.process,
+        known=known,
+    )
 
 
 def _response_detail(result: ResponseResult) -> str:

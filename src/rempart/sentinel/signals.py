@@ -50,6 +50,13 @@ BIG_JUMP = 2.0
 FUZZY_BYTES = 2048
 #: Ransom notes are short: larger text files are not read for note words.
 NOTE_MAX_SIZE = 256 * 1024
+#: Cells of the head judged one by one for partial encryption (LockFile's 16 of 32 bytes).
+CELL = 16
+#: Distinct byte values in a cell from which it looks like random bytes: 16 random bytes
+#: have at least 15 distinct values 95 % of the time; 16 bytes of text or of a record, rarely.
+CELL_DISTINCT = 15
+#: Share of such cells in the head from which the head holds stripes of ciphertext.
+STRIPED_CELLS = 0.2
 
 _O_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
 _O_FLAGS |= getattr(os, "O_BINARY", 0) | getattr(os, "O_NOATIME", 0)
@@ -99,6 +106,7 @@ class FileSignals:
     onion: bool  # a Tor onion address in the content
     canary: bool
     similarity: int | None = None  # ppdeep similarity to the baseline (0–100), when computed
+    random_cells: float = 0.0  # share of the head's 16-byte cells that look like random bytes
 
     # -- strength helpers ---------------------------------------------------------------------
 
@@ -161,6 +169,19 @@ class FileSignals:
         ):
             return self.similarity is None or self.similarity < 20
         return False
+
+    @property
+    def ciphertext_like(self) -> bool:
+        """The bytes themselves look like ciphertext, not merely dense: a uniform window
+        (entropy *and* chi-square), the base64 of random bytes, or opaque bytes (no known
+        structure) either at the density of ciphertext or striped with random cells (16 of
+        32 bytes, 64 of 192). Compressed data of a valid format is none of these."""
+        if self.random_windows or self.base64:
+            return True
+        if self.kind_after != magic.DATA:
+            return False
+        dense = self.size >= 1024 and self.entropy >= DENSE_ENTROPY
+        return dense or self.random_cells >= STRIPED_CELLS
 
     @property
     def opaque_new(self) -> bool:
@@ -352,6 +373,19 @@ class Measure:
     windows: int
     random_windows: int
     base64: bool
+    random_cells: float = 0.0
+
+
+def random_cells(head: bytes) -> float:
+    """Share of the 16-byte cells of ``head`` holding at least :data:`CELL_DISTINCT` distinct
+    byte values: about 0.95 for ciphertext, half that for 16-of-32 stripes, near 0 for text,
+    records and pixels. (A cell is too small for entropy; distinct values are what it has.)"""
+    cells = len(head) // CELL
+    if cells < 16:
+        return 0.0
+    grid = np.sort(np.frombuffer(head, dtype=np.uint8, count=cells * CELL).reshape(cells, CELL))
+    distinct = 1 + np.count_nonzero(np.diff(grid, axis=1), axis=1)
+    return float(np.count_nonzero(distinct >= CELL_DISTINCT)) / cells
 
 
 def measure(sample: Sample) -> Measure:
@@ -369,7 +403,8 @@ def measure(sample: Sample) -> Measure:
     overall = stats.from_counts(total, size)
     head_hist = stats.counts(sample.head)
     b64 = stats.looks_base64_random(head_hist, len(sample.head))
-    return Measure(overall.entropy, overall.chi2, judged, randoms, b64)
+    cells = random_cells(sample.head)
+    return Measure(overall.entropy, overall.chi2, judged, randoms, b64, cells)
 
 
 def _sample_bytes(sample: Sample) -> int:
@@ -492,4 +527,5 @@ def inspect(
         ransom_note=note,
         onion=onion,
         similarity=similarity,
+        random_cells=m.random_cells,
     )

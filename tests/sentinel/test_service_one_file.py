@@ -1,0 +1,157 @@
+"""One file is enough, end to end: a real process that turns one existing patient file into
+ciphertext is killed on that file; one that writes an encrypted copy and deletes the
+original is killed on the deletion; a process writing new encrypted archives, opaque files
+and ordinary saves runs to its end untouched."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import psutil
+import pytest
+
+from rempart import i18n
+from rempart.config import SentinelSettings
+from rempart.sentinel.service import Sentinel
+from tests.sentinel.watchkit import require_mode, start_encryptor
+
+TEXT = "Compte rendu de consultation (patient fictif n° {i}) : détartrage, contrôle. " * 60
+
+
+@pytest.fixture
+def patients(tmp_path: Path) -> Path:
+    folder = tmp_path / "patients"
+    (folder / "2026").mkdir(parents=True)
+    for i in range(40):
+        (folder / "2026" / f"compte_rendu_{i:03}.txt").write_text(TEXT.format(i=i))
+    return folder
+
+
+def _changed(folder: Path) -> list[str]:
+    changed = []
+    for i in range(40):
+        path = folder / "2026" / f"compte_rendu_{i:03}.txt"
+        try:
+            if path.read_bytes() != TEXT.format(i=i).encode():
+                changed.append(path.name)
+        except OSError:
+            changed.append(path.name)
+    return changed
+
+
+def _finish(proc: subprocess.Popen[str]) -> None:
+    try:
+        psutil.Process(proc.pid).kill()
+    except psutil.Error:
+        pass
+    proc.wait(10)
+
+
+def test_the_encryptor_is_killed_on_its_first_file(patients: Path) -> None:
+    require_mode("fanotify")
+    i18n.set_language("en")
+    with Sentinel([patients], settings=SentinelSettings(canaries=False)) as s:
+        proc = start_encryptor(patients, delay=0.05)
+        try:
+            incident = s.wait_incident(20)
+            assert incident is not None
+            assert proc.wait(10) in (-9, 0)
+        finally:
+            _finish(proc)
+    assert incident.action == "killed" and incident.actor_pid == proc.pid
+    assert _changed(patients) == ["compte_rendu_000.txt"]  # one file lost, not two
+    assert any("turned into ciphertext" in r for r in incident.reasons)
+    assert s.provisional_freezes == 0  # the verdict came at once, no freeze to undo
+
+
+NEW_THEN_DELETE = r"""
+import os, sys, time
+from pathlib import Path
+folder = Path(sys.argv[1]) / "2026"
+for path in sorted(folder.glob("compte_rendu_*.txt")):
+    data = path.read_bytes()
+    (folder / (path.name + ".qzvkwyrtb")).write_bytes(os.urandom(len(data)))  # an unknown extension
+    path.unlink()
+    time.sleep(0.02)  # 50 files a second: a file or two must be the loss, not a race
+print("done", flush=True)
+"""
+
+
+def test_an_encrypted_copy_then_the_original_deleted_is_stopped_on_the_first_deletion(
+    patients: Path,
+) -> None:
+    require_mode("fanotify")
+    i18n.set_language("en")
+    with Sentinel([patients], settings=SentinelSettings(canaries=False)) as s:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", NEW_THEN_DELETE, str(patients)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            incident = s.wait_incident(20)
+            assert incident is not None
+            assert proc.wait(10) in (-9, 0)
+        finally:
+            _finish(proc)
+        out = proc.stdout.read() if proc.stdout else ""
+    assert "done" not in out
+    assert incident.action == "killed" and incident.actor_pid == proc.pid
+    assert len(_changed(patients)) == 1
+    assert any("replaced by its encrypted copy" in r for r in incident.reasons)
+
+
+BENIGN = r"""
+import os, sqlite3, struct, sys, zipfile, zlib
+from pathlib import Path
+root = Path(sys.argv[1])
+# A 7z-like archive with an encrypted body, written by Python: start header filled in last.
+body = os.urandom(200_000)
+with open(root / "sauvegarde.7z", "wb") as fh:
+    fh.write(b"7z\xbc\xaf\x27\x1c\x00\x04" + bytes(24))
+    for i in range(0, len(body), 16384):
+        fh.write(body[i:i + 16384])
+        fh.flush()
+    start = struct.pack("<QQI", len(body) - 64, 64, zlib.crc32(body[-64:]))
+    fh.seek(8)
+    fh.write(struct.pack("<I", zlib.crc32(start)) + start)
+# A zip of the folder, opaque resources of unpacked software.
+with zipfile.ZipFile(root / "export.zip", "w", zipfile.ZIP_DEFLATED) as z:
+    for p in sorted((root / "2026").glob("*.txt")):
+        z.write(p, p.name)
+(root / "logiciel").mkdir()
+for i in range(30):
+    (root / "logiciel" / f"res{i}.pak2").write_bytes(os.urandom(20_000 + i))
+# Reports saved again, a database under update.
+for i in range(10):
+    p = root / "2026" / f"compte_rendu_{i:03}.txt"
+    p.write_text(p.read_text() + " Relu.")
+db = sqlite3.connect(root / "cabinet.sqlite")
+db.execute("CREATE TABLE IF NOT EXISTS rdv (id INTEGER PRIMARY KEY, acte TEXT)")
+for i in range(200):
+    db.execute("INSERT INTO rdv (acte) VALUES (?)", (os.urandom(40).hex(),))
+    db.commit()
+db.close()
+(root / "fin.txt").write_text("fin")
+print("done", flush=True)
+"""
+
+
+def test_a_process_writing_encrypted_archives_and_ordinary_saves_is_left_alone(
+    patients: Path,
+) -> None:
+    require_mode("fanotify")
+    with Sentinel([patients], settings=SentinelSettings(canaries=False)) as s:
+        proc = subprocess.run(
+            [sys.executable, "-c", BENIGN, str(patients)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        assert proc.stdout.strip() == "done"
+        assert s.wait_until(lambda: s.has_seen(patients / "fin.txt"), 20)
+    assert s.incidents == []
+    assert s.provisional_freezes == 0
