@@ -53,7 +53,7 @@ def encrypt(key: bytes, plaintext: bytes, aad: bytes) -> bytes:
     return nonce + AESGCM(key).encrypt(nonce, plaintext, aad)
 
 
-def decrypt(key: bytes, blob: bytes, aad: bytes) -> bytes:
+def decrypt(key: bytes, blob: bytes | memoryview, aad: bytes) -> bytes:
     if len(blob) < OVERHEAD:
         raise DecryptError("too short")
     try:

@@ -48,6 +48,8 @@ LOCK_REFRESH = timedelta(minutes=5)
 TRIAL = 16 * 1024
 TRIAL_FROM = 64 * 1024
 
+Buffer = bytes | memoryview  # what a blob's plaintext is handed around as
+
 _local = threading.local()
 
 
@@ -160,6 +162,21 @@ def open_blob(master: MasterKey, type_: int, blob_id: bytes, sealed: bytes) -> b
         except zstandard.ZstdError as exc:
             raise DecryptError("zstd") from exc
     return inner[1:]
+
+
+def open_blob_buffer(master: MasterKey, type_: int, blob_id: bytes, sealed: Buffer) -> Buffer:
+    """:func:`open_blob` without the copy of a raw blob's plaintext (a view of the decrypted
+    bytes): restore writes it straight to disk."""
+    inner = crypto.decrypt(master.data, sealed, blob_aad(type_, blob_id))
+    if not inner:
+        raise DecryptError("empty")
+    payload = memoryview(inner)[1:]
+    if inner[0] == 1:
+        try:
+            return _decompressor().decompress(payload)
+        except zstandard.ZstdError as exc:
+            raise DecryptError("zstd") from exc
+    return payload
 
 
 def encode_pack_header(entries: Iterable[tuple[int, bytes, int, int]]) -> bytes:
@@ -405,6 +422,13 @@ class Repository:
             )
         sealed = self.backend.get_range("data", ref.pack, ref.offset, ref.length)
         return self.open_sealed(blob_id, ref, sealed, expected_type)
+
+    def open_sealed_buffer(self, blob_id: bytes, ref: BlobRef, sealed: Buffer) -> Buffer:
+        """A data blob's plaintext as a buffer (see :func:`open_blob_buffer`)."""
+        try:
+            return open_blob_buffer(self.master, DATA, blob_id, sealed)
+        except DecryptError:
+            raise self.corrupt("data", ref.pack) from None
 
     def open_sealed(self, blob_id: bytes, ref: BlobRef, sealed: bytes, expected_type: int) -> bytes:
         try:

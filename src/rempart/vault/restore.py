@@ -8,25 +8,36 @@ renamed into place: a restored file is either exactly the saved one or absent.
 
 from __future__ import annotations
 
+import errno
+import itertools
 import os
 import secrets
 import stat
+import threading
 from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path, PurePath
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 import blake3
 
 from rempart.i18n import _
 from rempart.vault.errors import RepositoryCorrupt, RestoreRefused, VaultError
-from rempart.vault.model import DATA, Node, Snapshot
-from rempart.vault.repo import Repository
+from rempart.vault.model import DATA, BlobRef, Node, Snapshot
+from rempart.vault.repo import Buffer, Repository
 
 PREFETCH = 8
 RUN_BYTES = 4 * 1024 * 1024
+READ_BYTES = 8 * 1024 * 1024  # one ranged read of a pack, at most (a pack is ~16 MiB)
+READ_GAP = 1024 * 1024  # blobs this close in a pack are read together, the gap thrown away
+MAX_OPEN = 64  # files kept open between writes; beyond, each write opens and closes
+MAX_IOV = 512  # buffers per positioned write (IOV_MAX is 1024 on Linux)
+FSYNC = True
+SYNCERS = 2  # threads that wait for the disk (fsync) while the others decrypt
+_PWRITE = hasattr(os, "pwritev") and hasattr(os, "pwrite")
+_BINARY = getattr(os, "O_BINARY", 0)
 
 
 class RestoreProgress(Protocol):
@@ -158,45 +169,311 @@ def plan(
     return out
 
 
-def _write_file(
-    repo: Repository,
-    node: Node,
-    dest: Path,
-    pool: ThreadPoolExecutor,
-    progress: RestoreProgress | None,
-) -> int:
-    tmp = dest.parent / f".{dest.name}.rempart-{secrets.token_hex(4)}"
-    hasher = blake3.blake3(max_threads=1)
-    size = 0
-    try:
-        with open(tmp, "wb") as fh:
-            for chunk in read_file(repo, node, pool):
-                fh.write(chunk)
-                hasher.update(chunk)
-                size += len(chunk)
-                if progress:
-                    progress.advance(len(chunk))
-            fh.flush()
-            os.fsync(fh.fileno())
-        if hasher.hexdigest() != node.hash or size != node.size:
-            raise RepositoryCorrupt(
-                _(
-                    "The restored file {path} does not match its backup (hash differs): "
-                    "run 'rempart backup check --read-data'."
-                ).format(path=dest)
-            )
-        os.chmod(tmp, node.mode or 0o644)
-        os.utime(tmp, ns=(node.mtime_ns, node.mtime_ns))
-        os.replace(tmp, dest)
-    except BaseException:
+class _Target:
+    """One file being restored: its temporary name, open descriptor and hashing state.
+
+    Pieces of a file arrive from several threads and not always in order. Each write that
+    lands exactly where the hash has reached is hashed in memory (the common case: packs are
+    read in backup order); whatever lands ahead is hashed at the end by reading it back from
+    the temporary file. Either way the whole file is verified before it takes its name.
+    Mutable, guarded by ``lock``.
+    """
+
+    __slots__ = ("created", "dest", "fd", "hashed", "hasher", "lock", "node", "remaining", "tmp")
+
+    def __init__(self, node: Node, dest: Path) -> None:
+        self.node = node
+        self.dest = dest
+        self.tmp = dest.parent / f".{dest.name}.rempart-{secrets.token_hex(4)}"
+        self.lock = threading.Lock()
+        self.fd = -1
+        self.created = False
+        self.remaining = node.size
+        self.hashed = 0
+        self.hasher = blake3.blake3(max_threads=1)
+
+
+class _Piece(NamedTuple):
+    """A blob of a read, and every place (file, offset) its plaintext goes."""
+
+    blob_id: bytes
+    ref: BlobRef
+    dests: list[tuple[_Target, int]]
+
+
+class _Read(NamedTuple):
+    """One ranged read of a pack: the blobs it holds, in pack order."""
+
+    pack: str
+    offset: int
+    length: int
+    pieces: list[_Piece]
+
+
+def _layout(repo: Repository, targets: Sequence[_Target]) -> list[_Read]:
+    """Every blob the files need, grouped into few large reads per pack (packs in the order
+    files first need them, so that files complete early and mostly in order). A blob used
+    several times (a copied file, a repeated page) is read once."""
+    packs: dict[str, dict[int, _Piece]] = {}
+    for target in targets:
+        pos = 0
+        for chunk in target.node.content:
+            blob_id = bytes.fromhex(chunk)
+            ref = repo.index.get(blob_id)
+            if ref is None:
+                repo.read_blob(blob_id)  # raises: the chunk is not in the index
+                raise AssertionError("unreachable")
+            pieces = packs.setdefault(ref.pack, {})
+            piece = pieces.get(ref.offset)
+            if piece is None:
+                piece = pieces[ref.offset] = _Piece(blob_id, ref, [])
+            piece.dests.append((target, pos))
+            pos += ref.raw_length
+        if pos != target.node.size:
+            raise _mismatch(target.dest)
+    reads: list[_Read] = []
+    for pack, by_offset in packs.items():
+        current: list[_Piece] = []
+        start = end = 0
+        for off in sorted(by_offset):
+            piece = by_offset[off]
+            if current and (off - end > READ_GAP or off + piece.ref.length - start > READ_BYTES):
+                reads.append(_Read(pack, start, end - start, current))
+                current = []
+            if not current:
+                start = off
+            current.append(piece)
+            end = max(end, off + piece.ref.length)
+        if current:
+            reads.append(_Read(pack, start, end - start, current))
+    return reads
+
+
+def _mismatch(dest: Path) -> RepositoryCorrupt:
+    return RepositoryCorrupt(
+        _(
+            "The restored file {path} does not match its backup (hash differs): "
+            "run 'rempart backup check --read-data'."
+        ).format(path=dest)
+    )
+
+
+class _Restorer:
+    """Reads, decrypts and decompresses packs in several threads (AES-GCM, zstd, BLAKE3 and
+    file I/O spend most of their time outside the GIL) and writes each piece where it
+    belongs with positioned writes; the thread that writes a file's last byte verifies it
+    and moves it into place."""
+
+    def __init__(self, repo: Repository, progress: RestoreProgress | None) -> None:
+        self.repo = repo
+        self.progress = progress
+        self.stop = threading.Event()
+        self.errors: list[BaseException] = []
+        self.reads: list[_Read] = []
+        self.next = itertools.count()
+        self.open_budget = threading.Semaphore(MAX_OPEN)
+        self.lock = threading.Lock()
+        self.bytes = 0
+        self.syncer = ThreadPoolExecutor(max_workers=SYNCERS, thread_name_prefix="rempart-sync")
+        self.placing: deque[Future[None]] = deque()
+
+    # -- threads -------------------------------------------------------------------------
+
+    def run(self, reads: list[_Read], workers: int) -> None:
+        self.reads = reads
+        threads = [
+            threading.Thread(target=self._worker, name=f"rempart-restore-{i}", daemon=True)
+            for i in range(max(1, min(workers, len(reads))))
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if self.errors:
+            raise self.errors[0]
+
+    def _worker(self) -> None:
         try:
-            tmp.unlink()
-        except OSError:
-            pass
-        raise
-    if progress:
-        progress.advance(0, files=1)
-    return size
+            while not self.stop.is_set():
+                i = next(self.next)
+                if i >= len(self.reads):
+                    return
+                self._do_read(self.reads[i])
+        except BaseException as exc:  # handed to the main thread
+            self.errors.append(exc)
+            self.stop.set()
+
+    def _do_read(self, read: _Read) -> None:
+        repo = self.repo
+        data = memoryview(repo.backend.get_range("data", read.pack, read.offset, read.length))
+        # runs of consecutive pieces of one file become one positioned write
+        runs: dict[int, tuple[_Target, int, list[Buffer], int]] = {}
+        for piece in read.pieces:
+            ref = piece.ref
+            at = ref.offset - read.offset
+            plain = repo.open_sealed_buffer(piece.blob_id, ref, data[at : at + ref.length])
+            if len(plain) != ref.raw_length:
+                raise repo.corrupt("data", read.pack)
+            for target, pos in piece.dests:
+                key = id(target)
+                run = runs.get(key)
+                if run is not None and run[1] + run[3] == pos and len(run[2]) < MAX_IOV:
+                    run[2].append(plain)
+                    runs[key] = (target, run[1], run[2], run[3] + len(plain))
+                    if run[3] + len(plain) >= RUN_BYTES:
+                        self._write(*runs.pop(key))
+                else:
+                    if run is not None:
+                        self._write(*run)
+                    runs[key] = (target, pos, [plain], len(plain))
+        del data
+        for run in runs.values():
+            self._write(*run)
+
+    # -- files ---------------------------------------------------------------------------
+
+    def create(self, target: _Target) -> None:
+        """Create the temporary file (never an existing name) and reserve its space."""
+        flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+        fd = os.open(target.tmp, flags, 0o600)
+        target.created = True
+        if target.node.size and hasattr(os, "posix_fallocate"):
+            try:
+                os.posix_fallocate(fd, 0, target.node.size)
+            except OSError as exc:
+                if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                    os.close(fd)
+                    raise
+                # a file system without fallocate: the writes allocate as they go
+        if self.open_budget.acquire(blocking=False):
+            target.fd = fd
+        else:
+            os.close(fd)
+
+    def _write(self, target: _Target, pos: int, bufs: list[Buffer], size: int) -> None:
+        with target.lock:
+            if not target.created:
+                self.create(target)
+            if not _PWRITE:  # Windows: seek and write under the file's lock
+                self._write_bufs(target, pos, bufs)
+        if _PWRITE:
+            self._write_bufs(target, pos, bufs)
+        with target.lock:
+            if pos == target.hashed:
+                for buf in bufs:
+                    target.hasher.update(buf)
+                target.hashed += size
+            target.remaining -= size
+            done = target.remaining == 0
+        if self.progress:
+            self.progress.advance(size)
+        if done:
+            self.finish(target)
+
+    def _write_bufs(self, target: _Target, pos: int, bufs: list[Buffer]) -> None:
+        fd = target.fd if target.fd >= 0 else os.open(target.tmp, os.O_WRONLY | _BINARY)
+        try:
+            if _PWRITE:
+                written = os.pwritev(fd, bufs, pos)
+                rest = sum(len(b) for b in bufs) - written
+                if rest:  # a short write: finish it piece by piece
+                    tail = memoryview(b"".join(bufs))[written:]
+                    pos += written
+                    while tail:
+                        n = os.pwrite(fd, tail, pos)
+                        tail, pos = tail[n:], pos + n
+            else:
+                os.lseek(fd, pos, os.SEEK_SET)
+                for buf in bufs:
+                    view = memoryview(buf)
+                    while view:
+                        view = view[os.write(fd, view) :]
+        finally:
+            if fd != target.fd:
+                os.close(fd)
+
+    def finish(self, target: _Target) -> None:
+        """Hash what was not hashed in memory and compare; then, in the background, make
+        the file durable and give it its name (``fsync`` waits for the disk: the threads
+        that decrypt go on meanwhile)."""
+        node = target.node
+        if not target.created:  # an empty file
+            self.create(target)
+        fd = target.fd if target.fd >= 0 else os.open(target.tmp, os.O_RDWR | _BINARY)
+        try:
+            pos = target.hashed
+            if pos < node.size:
+                os.lseek(fd, pos, os.SEEK_SET)
+                while pos < node.size:
+                    block = os.read(fd, min(READ_BYTES, node.size - pos))
+                    if not block:
+                        break
+                    target.hasher.update(block)
+                    pos += len(block)
+            if pos != node.size or target.hasher.hexdigest() != node.hash:
+                raise _mismatch(target.dest)
+        except BaseException:
+            self._close(target, fd)
+            raise
+        with self.lock:
+            self.placing.append(self.syncer.submit(self._place, target, fd))
+
+    def _close(self, target: _Target, fd: int) -> None:
+        os.close(fd)
+        if fd == target.fd:
+            target.fd = -1
+            self.open_budget.release()
+
+    def _place(self, target: _Target, fd: int) -> None:
+        node = target.node
+        try:
+            if FSYNC and not self.stop.is_set():
+                os.fsync(fd)
+        finally:
+            self._close(target, fd)
+        if self.stop.is_set():
+            return  # a failure elsewhere: the temporary file is removed with the others
+        os.chmod(target.tmp, node.mode or 0o644)
+        os.utime(target.tmp, ns=(node.mtime_ns, node.mtime_ns))
+        os.replace(target.tmp, target.dest)
+        target.created = False  # the temporary name is gone: nothing to clean up
+        with self.lock:
+            self.bytes += node.size
+        if self.progress:
+            self.progress.advance(0, files=1)
+
+    def wait_placed(self) -> None:
+        """Every verified file durable and in place (raises the first failure)."""
+        try:
+            while True:
+                with self.lock:
+                    if not self.placing:
+                        return
+                    fut = self.placing.popleft()
+                fut.result()
+        except BaseException:
+            self.stop.set()
+            raise
+
+    def close(self) -> None:
+        """End the background placing (after a failure, ``stop`` makes it quick)."""
+        self.syncer.shutdown(wait=True)
+
+    def clean(self, targets: Sequence[_Target]) -> None:
+        """After a failure: close and remove every temporary file still there."""
+        for target in targets:
+            if target.fd >= 0:
+                try:
+                    os.close(target.fd)
+                except OSError:
+                    pass
+                target.fd = -1
+            if target.created:
+                try:
+                    target.tmp.unlink()
+                except OSError:
+                    pass
+                target.created = False
 
 
 def restore(
@@ -242,33 +519,32 @@ def restore(
         raise VaultError(
             _("Cannot write into {target}: {error}.").format(target=target, error=exc.strerror)
         ) from exc
-    n = workers or os.cpu_count() or 2
-    total = 0
-    with (
-        ThreadPoolExecutor(max_workers=n, thread_name_prefix="rempart-restore") as files_pool,
-        ThreadPoolExecutor(max_workers=n, thread_name_prefix="rempart-fetch") as blob_pool,
-    ):
-        futures = [
-            files_pool.submit(
-                _write_file, repo, node, target / Path(*p.split("/")), blob_pool, progress
+    n = workers or min(8, (os.cpu_count() or 2) + 1)
+    targets = [_Target(node, target / Path(*p.split("/"))) for p, node in files]
+    worker = _Restorer(repo, progress)
+    try:
+        reads = _layout(repo, targets)
+        for t in targets:
+            if t.node.size == 0:
+                worker.finish(t)
+        worker.run(reads, n)
+        worker.wait_placed()
+    except OSError as exc:
+        worker.stop.set()
+        worker.close()
+        worker.clean(targets)
+        raise VaultError(
+            _("Cannot write into {target}: {error}.").format(
+                target=target, error=exc.strerror or exc
             )
-            for p, node in files
-        ]
-        try:
-            for fut in futures:
-                total += fut.result()
-        except OSError as exc:
-            for fut in futures:
-                fut.cancel()
-            raise VaultError(
-                _("Cannot write into {target}: {error}.").format(
-                    target=target, error=exc.strerror or exc
-                )
-            ) from exc
-        except BaseException:
-            for fut in futures:
-                fut.cancel()
-            raise
+        ) from exc
+    except BaseException:
+        worker.stop.set()
+        worker.close()
+        worker.clean(targets)
+        raise
+    worker.close()
+    total = worker.bytes
     dirs = [(p, n) for p, n in items if n.type == "dir"]
     for path, node in reversed(dirs):  # after their content, or writing would change them
         dest = target / Path(*path.split("/"))
