@@ -434,7 +434,7 @@ class Detector:
         ):
             self._note(
                 state,
-                _("an existing {kind} file turned into ciphertext by one process: {name}").format(
+                _("an existing file ({kind}) turned into ciphertext by one process: {name}").format(
                     kind=signals.kind_before, name=target.name
                 ),
                 target,
@@ -491,9 +491,9 @@ class Detector:
                 ):
                     self._note(
                         state,
-                        _("an existing {kind} file replaced by its encrypted copy: {name}").format(
-                            kind=event.known, name=event.path.name
-                        ),
+                        _(
+                            "an existing file ({kind}) replaced by its encrypted copy: {name}"
+                        ).format(kind=event.known, name=event.path.name),
                         created.path,
                     )
                     strong = True
