@@ -68,6 +68,7 @@ class RansomwareData:
     note_names: tuple[str, ...]
     note_words: tuple[str, ...]
     onion: re.Pattern[str]
+    note_name: re.Pattern[str] | None = None  # the names' globs as one pattern (fnmatch)
 
 
 @cache
@@ -79,6 +80,9 @@ def ransomware_data() -> RansomwareData:
         note_names=tuple(n.lower() for n in raw["note_names"]),
         note_words=tuple(w.lower() for w in raw["note_words"]),
         onion=re.compile(raw["onion"]),
+        note_name=re.compile(
+            "|".join(f"(?:{fnmatch.translate(n.lower())})" for n in raw["note_names"]) or "(?!)"
+        ),
     )
 
 
@@ -373,7 +377,6 @@ class Measure:
     windows: int
     random_windows: int
     base64: bool
-    random_cells: float = 0.0
 
 
 def random_cells(head: bytes) -> float:
@@ -403,8 +406,7 @@ def measure(sample: Sample) -> Measure:
     overall = stats.from_counts(total, size)
     head_hist = stats.counts(sample.head)
     b64 = stats.looks_base64_random(head_hist, len(sample.head))
-    cells = random_cells(sample.head)
-    return Measure(overall.entropy, overall.chi2, judged, randoms, b64, cells)
+    return Measure(overall.entropy, overall.chi2, judged, randoms, b64)
 
 
 def _sample_bytes(sample: Sample) -> int:
@@ -427,11 +429,14 @@ def _note_text(sample: Sample, kind: str) -> str | None:
 
 def note_evidence(name: str, text: str | None) -> tuple[bool, bool]:
     """(is a ransom note, holds an onion address) from a file name and its text."""
+    if text is None:  # not text: no note, whatever its name (the name costs a match)
+        return False, False
     data = ransomware_data()
     lower = name.lower()
-    named = any(fnmatch.fnmatchcase(lower, pattern) for pattern in data.note_names)
-    if text is None:
-        return False, False
+    if data.note_name is not None:
+        named = data.note_name.match(lower) is not None
+    else:
+        named = any(fnmatch.fnmatchcase(lower, pattern) for pattern in data.note_names)
     onion = bool(data.onion.search(text))
     words = sum(1 for w in data.note_words if w in text)
     note = (named and words >= 2) or (onion and words >= 2) or words >= 5
@@ -527,5 +532,10 @@ def inspect(
         ransom_note=note,
         onion=onion,
         similarity=similarity,
-        random_cells=m.random_cells,
+        # Only where it can decide (ciphertext_like): opaque bytes not already uniform.
+        random_cells=(
+            random_cells(sample.head)
+            if kind_after == magic.DATA and not (m.random_windows or m.base64)
+            else 0.0
+        ),
     )
