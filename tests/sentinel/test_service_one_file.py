@@ -155,3 +155,47 @@ def test_a_process_writing_encrypted_archives_and_ordinary_saves_is_left_alone(
         assert s.wait_until(lambda: s.has_seen(patients / "fin.txt"), 20)
     assert s.incidents == []
     assert s.provisional_freezes == 0
+
+
+RENAME_OVER = r"""
+import os, sys, time
+from pathlib import Path
+folder = Path(sys.argv[1]) / "2026"
+encrypt = sys.argv[2] == "encrypt"
+for i, path in enumerate(sorted(folder.glob("compte_rendu_*.txt"))[:10]):
+    data = path.read_bytes()
+    temp = folder / f"~sauve{i}.tmp"
+    temp.write_bytes(os.urandom(len(data)) if encrypt else data + b" Relu.")
+    os.replace(temp, path)  # written new, then put in the original's place
+    time.sleep(0.02)
+print("done", flush=True)
+"""
+
+
+@pytest.mark.parametrize("encrypt", [True, False])
+def test_a_new_file_renamed_over_a_known_one_is_judged_against_what_it_replaced(
+    patients: Path, encrypt: bool
+) -> None:
+    require_mode("fanotify")
+    i18n.set_language("en")
+    with Sentinel([patients], settings=SentinelSettings(canaries=False)) as s:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", RENAME_OVER, str(patients), "encrypt" if encrypt else "save"],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            incident = s.wait_incident(20 if encrypt else 0)
+            code = proc.wait(30)
+        finally:
+            _finish(proc)
+        if not encrypt:
+            last = patients / "2026" / "compte_rendu_009.txt"
+            assert s.wait_until(lambda: s.has_seen(last), 20)
+            assert code == 0 and s.incidents == []
+            entry = s.baseline.get(last)  # the saved file is its new normal
+            assert entry is not None and entry.size == len(TEXT.format(i=9).encode()) + 6
+            return
+    assert incident is not None and incident.action == "killed" and code in (-9, 0)
+    assert len(_changed(patients)) == 1
+    assert any("turned into ciphertext" in r for r in incident.reasons)

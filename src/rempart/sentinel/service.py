@@ -568,7 +568,10 @@ class Sentinel:
             elif signals is None or signals.weight > 0 or signals.canary:
                 return
             elif kind == "rename" and dest is not None:
-                self.baseline.rename(path, dest)
+                if self.baseline.get(path) is None:  # a new file put in place of a known one
+                    self.baseline.update(dest)
+                else:
+                    self.baseline.rename(path, dest)
             elif kind == "close_write":
                 self.baseline.update(path)
         except Exception as exc:
