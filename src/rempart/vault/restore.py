@@ -13,6 +13,7 @@ import itertools
 import os
 import secrets
 import stat
+import sys
 import threading
 from collections import deque
 from collections.abc import Iterator, Sequence
@@ -38,6 +39,7 @@ FSYNC = True
 SYNCERS = 2  # threads that wait for the disk (fsync) while the others decrypt
 _PWRITE = hasattr(os, "pwritev") and hasattr(os, "pwrite")
 _BINARY = getattr(os, "O_BINARY", 0)
+_WRITEBACK = sys.platform.startswith("linux") and hasattr(os, "posix_fadvise")
 
 
 class RestoreProgress(Protocol):
@@ -374,14 +376,18 @@ class _Restorer:
         fd = target.fd if target.fd >= 0 else os.open(target.tmp, os.O_WRONLY | _BINARY)
         try:
             if _PWRITE:
+                size = sum(len(b) for b in bufs)
                 written = os.pwritev(fd, bufs, pos)
-                rest = sum(len(b) for b in bufs) - written
-                if rest:  # a short write: finish it piece by piece
+                if written < size:  # a short write: finish it piece by piece
                     tail = memoryview(b"".join(bufs))[written:]
-                    pos += written
+                    at = pos + written
                     while tail:
-                        n = os.pwrite(fd, tail, pos)
-                        tail, pos = tail[n:], pos + n
+                        n = os.pwrite(fd, tail, at)
+                        tail, at = tail[n:], at + n
+                if _WRITEBACK and FSYNC:
+                    # Linux starts writing these pages to disk now, without waiting: the
+                    # fsync before the rename then finds little left to do
+                    os.posix_fadvise(fd, pos, size, os.POSIX_FADV_DONTNEED)
             else:
                 os.lseek(fd, pos, os.SEEK_SET)
                 for buf in bufs:
