@@ -70,20 +70,48 @@ def test_an_existing_structured_file_turned_into_ciphertext_by_a_named_process_i
     assert any("turned into ciphertext" in r and name in r for r in verdict.reasons)
 
 
-def test_a_dicom_striped_past_its_preamble_is_judged_by_the_second_file(
+def test_a_dicom_striped_past_its_magic_is_strong_by_its_preamble(
     folder: Path, baseline: Baseline
 ) -> None:
-    """64 of 192 bytes spare a DICOM's ``DICM`` at offset 128: its magic bytes stay, so one
-    file is not enough (a file our checker finds odd, re-saved, looks the same); two are."""
-    detector = Detector()
+    """64 of 192 bytes spare a DICOM's ``DICM`` at offset 128, not the preamble before it."""
     dicom = folder / "image.dcm"
     dicom.write_bytes(S.blackbasta(dicom.read_bytes()))
-    first = feed_write(detector, dicom, baseline, pid=7)
-    csv = folder / "fiche.csv"
-    csv.write_bytes(S.blackbasta(csv.read_bytes()))
-    second = feed_write(detector, csv, baseline, t=1.1, pid=7)
-    assert second is not None and second.strong
-    assert first is None or first.strong  # strong at once if the header broke into opaque bytes
+    seen = sig(dicom, baseline)
+    assert seen.kind_after == "dicom" and seen.preamble_random >= 2
+    verdict = Detector().feed(Event(1.0, "close_write", dicom, pid=7), seen)
+    assert verdict is not None and verdict.strong
+
+
+def test_dicom_saves_are_benign_whatever_their_preamble(tmp_path: Path) -> None:
+    """Saved again by the imaging software; and a vendor's random-looking preamble, new at
+    every save: the file does not get denser, nothing is lost."""
+    root = tmp_path / "Radios"
+    root.mkdir()
+    plain, vendor = root / "io-1.dcm", root / "io-2.dcm"
+    image = S.dicom(128)
+    plain.write_bytes(image)
+    vendor.write_bytes(S.full(bytes(128)) + image[128:])
+    baseline = Baseline()
+    baseline.build([root])
+    detector = Detector(roots=[root])
+    plain.write_bytes(S.dicom(128))
+    assert feed_write(detector, plain, baseline, pid=12) is None
+    vendor.write_bytes(bytes(S.full(bytes(256))[128:]) + image[128:])
+    seen = sig(vendor, baseline)
+    assert seen.preamble_random >= 2  # random-looking, yet the same image
+    assert feed_write(detector, vendor, baseline, t=1.1, pid=12) is None
+
+
+def test_random_bytes_that_happen_to_start_like_another_kind_are_still_ciphertext(
+    folder: Path, baseline: Baseline
+) -> None:
+    """One LockFile ciphertext in 65,536 begins with ``BM``: a BMP that its own check rejects."""
+    path = folder / "fiche.csv"
+    path.write_bytes(b"BM" + S.lockfile(path.read_bytes())[2:])
+    seen = sig(path, baseline)
+    assert seen.kind_after == "bmp" and seen.format_valid is False and seen.unrecognised
+    verdict = Detector().feed(Event(1.0, "close_write", path, pid=13), seen)
+    assert verdict is not None and verdict.strong
 
 
 def test_one_file_is_not_enough_without_a_named_writer_or_from_an_allowed_one(

@@ -179,6 +179,9 @@ SOLID_KINDS = frozenset(
     {"jpeg", "png", "gif", "pdf", "zip", "ole", "dicom", "sqlite", "rtf", "text-utf16", magic.TEXT}
 )
 
+#: Random-looking cells (of 8) in a DICOM's preamble that make it ciphertext.
+DICOM_PREAMBLE_CELLS = 2
+
 #: Extensions that many files legitimately take (a rename to them is not a pattern).
 COMMON_EXTENSIONS = frozenset(magic.EXTENSION_KINDS) | frozenset(
     "tmp temp bak old orig new dat bin db log1 part crdownload download partial swp lock ldb "
@@ -568,9 +571,19 @@ def _turned_into_ciphertext(signals: FileSignals) -> bool:
     now gone into opaque bytes, the whole destroyed and dense, and bytes that look like
     ciphertext themselves. A valid save, a file new to the baseline, a file that keeps its
     magic bytes (a JPEG our checker finds odd, re-saved) never are."""
+    if signals.kind_before == "dicom" and signals.kind_after == "dicom":
+        # The 64-of-192 families spare ``DICM`` (offset 128) but not the 128-byte preamble
+        # before it, which writers fill with zeros or a small binary header; and the file
+        # got denser (the same image saved again does not).
+        return (
+            signals.preamble_random >= DICOM_PREAMBLE_CELLS
+            and signals.entropy_jump is not None
+            and signals.entropy_jump >= signals.jump_margin / 2
+        )
     return (
         signals.kind_before in SOLID_KINDS
-        and signals.became_opaque
+        and signals.magic_changed
+        and signals.unrecognised
         and signals.encrypted
         and signals.ciphertext_like
     )

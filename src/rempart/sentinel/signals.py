@@ -111,6 +111,7 @@ class FileSignals:
     canary: bool
     similarity: int | None = None  # ppdeep similarity to the baseline (0–100), when computed
     random_cells: float = 0.0  # share of the head's 16-byte cells that look like random bytes
+    preamble_random: int = 0  # of a DICOM's 8 preamble cells (before ``DICM``), how many
 
     # -- strength helpers ---------------------------------------------------------------------
 
@@ -175,6 +176,14 @@ class FileSignals:
         return False
 
     @property
+    def unrecognised(self) -> bool:
+        """No valid file of any kind: unrecognised bytes or base64, or the chance magic of a kind
+        that its own check rejects (random bytes that happen to begin with ``BM``)."""
+        return self.kind_after in (magic.DATA, magic.BASE64) or (
+            self.format_valid is False and self.kind_after != self.reference_kind
+        )
+
+    @property
     def ciphertext_like(self) -> bool:
         """The bytes themselves look like ciphertext, not merely dense: a uniform window
         (entropy *and* chi-square), the base64 of random bytes, or opaque bytes (no known
@@ -182,7 +191,7 @@ class FileSignals:
         32 bytes, 64 of 192). Compressed data of a valid format is none of these."""
         if self.random_windows or self.base64:
             return True
-        if self.kind_after != magic.DATA:
+        if not self.unrecognised:
             return False
         dense = self.size >= 1024 and self.entropy >= DENSE_ENTROPY
         return dense or self.random_cells >= STRIPED_CELLS
@@ -379,16 +388,22 @@ class Measure:
     base64: bool
 
 
+def _random_cell_count(data: bytes) -> tuple[int, int]:
+    """(cells like random bytes, cells) among the 16-byte cells of ``data``."""
+    cells = len(data) // CELL
+    if not cells:
+        return 0, 0
+    grid = np.sort(np.frombuffer(data, dtype=np.uint8, count=cells * CELL).reshape(cells, CELL))
+    distinct = 1 + np.count_nonzero(np.diff(grid, axis=1), axis=1)
+    return int(np.count_nonzero(distinct >= CELL_DISTINCT)), cells
+
+
 def random_cells(head: bytes) -> float:
     """Share of the 16-byte cells of ``head`` holding at least :data:`CELL_DISTINCT` distinct
     byte values: about 0.95 for ciphertext, half that for 16-of-32 stripes, near 0 for text,
     records and pixels. (A cell is too small for entropy; distinct values are what it has.)"""
-    cells = len(head) // CELL
-    if cells < 16:
-        return 0.0
-    grid = np.sort(np.frombuffer(head, dtype=np.uint8, count=cells * CELL).reshape(cells, CELL))
-    distinct = 1 + np.count_nonzero(np.diff(grid, axis=1), axis=1)
-    return float(np.count_nonzero(distinct >= CELL_DISTINCT)) / cells
+    randoms, cells = _random_cell_count(head)
+    return randoms / cells if cells >= 16 else 0.0
 
 
 def measure(sample: Sample) -> Measure:
@@ -532,10 +547,18 @@ def inspect(
         ransom_note=note,
         onion=onion,
         similarity=similarity,
-        # Only where it can decide (ciphertext_like): opaque bytes not already uniform.
+        # Only where it can decide (ciphertext_like): unrecognised bytes not already uniform.
         random_cells=(
             random_cells(sample.head)
-            if kind_after == magic.DATA and not (m.random_windows or m.base64)
+            if (kind_after == magic.DATA or (valid is False and kind_after != ref))
+            and not (m.random_windows or m.base64)
             else 0.0
+        ),
+        # A DICOM's preamble is zeros or a small binary header: random cells there are the
+        # 64-of-192 families, which spare the ``DICM`` magic at offset 128.
+        preamble_random=(
+            _random_cell_count(sample.head[:128])[0]
+            if kind_before == "dicom" and magic.is_dicom(sample.head)
+            else 0
         ),
     )
