@@ -412,14 +412,17 @@ class Repository:
     def has_blob(self, blob_id: bytes) -> bool:
         return blob_id in self.index
 
+    def not_indexed(self, blob_id: bytes) -> RepositoryCorrupt:
+        return RepositoryCorrupt(
+            _(
+                "A chunk ({id}) is not in the index of {location}: run 'rempart backup check'."
+            ).format(id=blob_id.hex()[:16], location=self.location)
+        )
+
     def read_blob(self, blob_id: bytes, expected_type: int = DATA) -> bytes:
         ref = self.index.get(blob_id)
         if ref is None:
-            raise RepositoryCorrupt(
-                _(
-                    "A chunk ({id}) is not in the index of {location}: run 'rempart backup check'."
-                ).format(id=blob_id.hex()[:16], location=self.location)
-            )
+            raise self.not_indexed(blob_id)
         sealed = self.backend.get_range("data", ref.pack, ref.offset, ref.length)
         return self.open_sealed(blob_id, ref, sealed, expected_type)
 
