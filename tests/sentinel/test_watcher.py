@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from rempart import i18n
 from rempart.sentinel.watcher import (
     PollBackend,
     WatchError,
@@ -164,6 +165,7 @@ def test_poll_backend_sees_a_change_of_size_or_time(tree: Path) -> None:
 
 
 def test_bad_folders_are_one_clear_line(tmp_path: Path) -> None:
+    i18n.set_language("en")
     with pytest.raises(WatchError, match="does not exist"):
         check_folder(tmp_path / "missing")
     file = tmp_path / "file.txt"

@@ -176,8 +176,10 @@ def test_encryption_in_place_is_seen_by_entropy_and_compression(
 def test_a_first_backup_with_a_note_is_flagged_and_has_no_clean_point(
     repo: Repository, tmp_path: Path
 ) -> None:
+    from rempart import i18n
     from rempart.vault.errors import VaultError
 
+    i18n.set_language("en")
     data = _practice(tmp_path)
     (data / "HOW_TO_DECRYPT.html").write_text("<p>All your files are encrypted</p>")
     _name, found = _backup(repo, data)
