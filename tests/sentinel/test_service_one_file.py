@@ -63,7 +63,10 @@ def test_the_encryptor_is_killed_on_its_first_file(patients: Path) -> None:
     assert incident.action == "killed" and incident.actor_pid == proc.pid
     assert _changed(patients) == ["compte_rendu_000.txt"]  # one file lost, not two
     assert any("turned into ciphertext" in r for r in incident.reasons)
-    assert s.provisional_freezes == 0  # the verdict came at once, no freeze to undo
+    # Frozen as soon as the report lost its first bytes, before the full look: the freeze
+    # became the kill.
+    assert s.provisional_freezes == 1 and not s._frozen
+    assert incident.stopped_mono is not None and incident.stopped_mono <= incident.detected_mono
 
 
 NEW_THEN_DELETE = r"""
