@@ -24,7 +24,13 @@ from rempart.core.protection import BackupStatus, SentinelStatus
 from rempart.core.scoring import Score, finding_key, score
 from rempart.i18n import _
 from rempart.report.plan import Action, build_plan, spec_for, target_label
-from rempart.report.words import evidence_label, evidence_words, language, severity_label
+from rempart.report.words import (
+    asset_kind_label,
+    evidence_label,
+    evidence_words,
+    language,
+    severity_label,
+)
 from rempart.store import AuditDiff, Store
 from rempart.store.lifecycle import (
     Acceptance,
@@ -227,9 +233,14 @@ def build_report(
         history = tuple(
             grade_history(store, HISTORY_LENGTH, protection=backup, now=now, until=audit)
         )
-    names = {a.address: a.hostname for a in audit.assets if a.hostname}
     points = {c.key: c.points for c in the_score.breakdown}
     with language(lang) as code:
+        # a device without a name is called by its kind ("NAS (127.42.0.30)")
+        names = {
+            a.address: label
+            for a in audit.assets
+            if (label := a.hostname or asset_kind_label(a.kind))
+        }
         plan = build_plan(
             audit.findings,
             protection=backup,

@@ -160,3 +160,18 @@ def evidence_label(label: str, words: Mapping[str, str]) -> str:
     if label == "other CVEs":
         return _("other CVEs")
     return label
+
+
+def asset_kind_label(kind: str | None) -> str | None:
+    """A device's kind as a person names it ("NAS", "imprimante"), for devices without a
+    name; None when the kind is unknown."""
+    labels = {
+        "nas": "NAS",
+        "router": _("internet box or router"),
+        "printer": _("printer"),
+        "imaging": _("imaging"),
+        "server": _("server"),
+        "workstation": _("workstation"),
+        "computer": _("computer"),
+    }
+    return labels.get(kind or "")
