@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -258,9 +259,13 @@ def test_demo_ends_with_the_practice_report_and_the_dashboard(cli: Cli, tmp_path
     out = tmp_path / "demo"
     result = cli("--lang", "en", "demo", "--out", str(out))
     assert result.returncode == 0, result.stderr
-    last = [line for line in result.stdout.splitlines() if line.strip()][-2:]
+    last = [line for line in result.stdout.splitlines() if line.strip()][-4:]
     report = out / "practice-report.html"
-    assert last == [
+    grade = re.fullmatch(r"Grade of the practice: ([A-G]) \(\d+ risk points; .*\)\.", last[0])
+    assert grade is not None, last[0]
+    assert grade.group(1) in "EFG"  # the demo practice is full of holes
+    assert last[1].startswith("First action: ") and "(the IT provider" in last[1], last[1]
+    assert last[2:] == [
         f"Practice report (grade and action plan): {report}",
         "Dashboard: run 'rempart serve', then open http://127.0.0.1:8765",
     ]

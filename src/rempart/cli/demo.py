@@ -6,7 +6,7 @@ import dataclasses
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -24,6 +24,9 @@ from rempart.cli.main import app, console, err_console
 from rempart.core.model import Audit
 from rempart.i18n import _
 from rempart.lab.state import LabState
+
+if TYPE_CHECKING:
+    from rempart.report.practice import PracticeReport
 
 LAB_NETWORK = "127.42.0.0/24"
 
@@ -77,31 +80,58 @@ def demo(
             out = config.data_dir() / "reports" / f"demo-{stamp}"
         saved = save_and_report(result, out, i18n.current_language())
         print_audit_summary(result, saved)
-        practice = write_practice_report(result, out)
+        practice, report = write_practice_report(result, out)
     finally:
         if already is None and not keep_lab:
             stop_lab()
             console.print(_("Demo practice stopped."))
     console.print(_("Demo finished in {s:.1f} s.").format(s=time.monotonic() - started))
-    print_next_steps(practice)
+    print_next_steps(practice, report)
 
 
 PRACTICE_REPORT = "practice-report.html"
 
 
-def write_practice_report(audit: Audit, out: Path) -> Path:
+def write_practice_report(audit: Audit, out: Path) -> tuple[Path, PracticeReport]:
     """The practice's report (grade, plan, backups, sentinel) beside the audit's files."""
-    from rempart.cli.report import write_report
+    from rempart.cli.report import render_report
+    from rempart.report.practice import build_report
     from rempart.store import Store
 
     with Store.open() as store:
-        return write_report(audit, "html", out / PRACTICE_REPORT, i18n.current_language(), store)
+        report = build_report(audit, store=store, lang=i18n.current_language())
+    return render_report(report, "html", out / PRACTICE_REPORT), report
 
 
-def print_next_steps(practice: Path) -> None:
-    """Where the practice's report is, and how to open the dashboard."""
+def _lower_first(text: str) -> str:
+    """ "Le prestataire informatique" in the middle of a sentence ("IT" stays upper-case)."""
+    return text[:1].lower() + text[1:]
+
+
+def print_next_steps(practice: Path, report: PracticeReport) -> None:
+    """The grade and the first action, where the practice's report is, and how to open the
+    dashboard."""
     from rempart.cli.serve import DEFAULT_HOST, DEFAULT_PORT
 
+    console.print(
+        _("Grade of the practice: {grade} ({points} risk points; A is best, G worst).").format(
+            grade=report.score.grade, points=f"{report.score.points:.0f}"
+        ),
+        highlight=False,
+        soft_wrap=True,
+    )
+    if report.plan:
+        first = report.plan[0]
+        console.print(
+            _("First action: {title} ({who}, {effort}).").format(
+                title=first.title,
+                who=_lower_first(first.who_label),
+                effort=_lower_first(first.effort_label),
+            ),
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
     console.print(
         _("Practice report (grade and action plan): {path}").format(path=practice),
         highlight=False,

@@ -22,6 +22,7 @@ from rempart.core.model import Audit
 from rempart.i18n import _
 
 if TYPE_CHECKING:
+    from rempart.report.practice import PracticeReport
     from rempart.store import Store
 
 FORMATS = ("html", "pdf", "json", "sarif")
@@ -67,10 +68,16 @@ def default_report_path(audit: Audit, fmt: str) -> Path:
 
 def write_report(audit: Audit, fmt: str, out: Path, lang: str, store: Store | None) -> Path:
     """Build the practice report of ``audit`` and write it as ``fmt`` to ``out``."""
-    from rempart.report.files import write_text_atomic
-    from rempart.report.practice import build_report, report_to_json
+    from rempart.report.practice import build_report
 
-    report = build_report(audit, store=store, lang=lang)
+    return render_report(build_report(audit, store=store, lang=lang), fmt, out)
+
+
+def render_report(report: PracticeReport, fmt: str, out: Path) -> Path:
+    """Write a built practice report as ``fmt`` (html, pdf, sarif, json) to ``out``."""
+    from rempart.report.files import write_text_atomic
+    from rempart.report.practice import report_to_json
+
     if fmt == "html":
         from rempart.report.practice_html import render_html
 
