@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from alembic import command
 from alembic.config import Config
@@ -52,8 +52,14 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
-def _aware(value: datetime) -> datetime:
-    """SQLite forgets time zones: every stored date is UTC."""
+@overload
+def aware(value: datetime) -> datetime: ...
+@overload
+def aware(value: None) -> None: ...
+def aware(value: datetime | None) -> datetime | None:
+    """SQLite forgets time zones: every stored date is UTC (None stays None)."""
+    if value is None:
+        return None
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
@@ -199,7 +205,7 @@ class Store:
                 out.append(
                     AuditSummary(
                         id=r.id,
-                        started_at=_aware(r.started_at),
+                        started_at=aware(r.started_at),
                         targets=tuple(r.targets),
                         assets=len(r.assets),
                         findings=len(r.findings),
@@ -321,8 +327,8 @@ def _to_audit(row: AuditRow) -> Audit:
             continue
     return Audit(
         id=row.id,
-        started_at=_aware(row.started_at),
-        finished_at=_aware(row.finished_at),
+        started_at=aware(row.started_at),
+        finished_at=aware(row.finished_at),
         targets=tuple(row.targets),
         ports=row.ports,
         authorized=row.authorized,
@@ -357,6 +363,7 @@ __all__ = [
     "accept_risk",
     "acceptances",
     "accepted_keys",
+    "aware",
     "default_url",
     "diff_audits",
     "finding_life",

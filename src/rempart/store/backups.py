@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from rempart.store import Store
+from rempart.store import Store, aware
 from rempart.store.models import BackupRunRow
 
 STATUSES = ("running", "ok", "failed", "anomalous")
@@ -35,19 +35,13 @@ class BackupRun:
     message: str
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 def _run(row: BackupRunRow) -> BackupRun:
     return BackupRun(
         id=row.id,
         repository=row.repository,
         snapshot_id=row.snapshot_id,
-        started_at=_aware(row.started_at) or datetime.now(UTC),
-        finished_at=_aware(row.finished_at),
+        started_at=aware(row.started_at),
+        finished_at=aware(row.finished_at),
         status=row.status,
         files=row.files,
         bytes_read=row.bytes_read,

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from rempart.store import Store
+from rempart.store import Store, aware
 from rempart.store.models import RestoreDrillRow
 
 
@@ -26,16 +26,12 @@ class DrillRecord:
     detail: str
 
 
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 def _record(row: RestoreDrillRow) -> DrillRecord:
     return DrillRecord(
         id=row.id,
         repository=row.repository,
         snapshot_id=row.snapshot_id,
-        at=_aware(row.at),
+        at=aware(row.at),
         kind=row.kind,
         files=row.files,
         bytes=row.bytes,

@@ -17,14 +17,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from rempart.store import Store
+from rempart.store import Store, aware
 from rempart.store.models import IncidentRow, SentinelRunRow
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _now() -> datetime:
@@ -99,15 +93,26 @@ def stop_run(store: Store, run_id: int) -> None:
 def _run(row: SentinelRunRow) -> RunRecord:
     return RunRecord(
         id=row.id,
-        started_at=_aware(row.started_at) or _now(),
-        heartbeat_at=_aware(row.heartbeat_at) or _now(),
-        stopped_at=_aware(row.stopped_at),
+        started_at=aware(row.started_at),
+        heartbeat_at=aware(row.heartbeat_at),
+        stopped_at=aware(row.stopped_at),
         pid=row.pid,
         host=row.host,
         folders=tuple(row.folders),
         mode=row.mode,
         drill=row.drill,
     )
+
+
+def recent_runs(store: Store, limit: int = 20) -> list[RunRecord]:
+    """The most recent watch runs first (drills included: they are marked)."""
+    with store._session() as session:
+        rows = session.scalars(
+            select(SentinelRunRow)
+            .order_by(SentinelRunRow.started_at.desc(), SentinelRunRow.id.desc())
+            .limit(limit)
+        ).all()
+        return [_run(r) for r in rows]
 
 
 def latest_run(store: Store, *, drill: bool = False) -> RunRecord | None:
@@ -185,9 +190,9 @@ def update_incident(
 def _incident(row: IncidentRow) -> IncidentRecord:
     return IncidentRecord(
         id=row.id,
-        started_at=_aware(row.started_at) or _now(),
-        detected_at=_aware(row.detected_at) or _now(),
-        ended_at=_aware(row.ended_at),
+        started_at=aware(row.started_at),
+        detected_at=aware(row.detected_at),
+        ended_at=aware(row.ended_at),
         folder=row.folder,
         actor_pid=row.actor_pid,
         actor_name=row.actor_name,
@@ -198,8 +203,27 @@ def _incident(row: IncidentRow) -> IncidentRecord:
         files_affected=row.files_affected,
         drill=row.drill,
         status=row.status,
-        timeline=tuple(row.timeline or ()),
+        timeline=_timeline(row.timeline),
     )
+
+
+def _timeline(raw: Any) -> tuple[dict[str, Any], ...]:
+    """The stored timeline as events that always have their four keys (``at``, ``kind``,
+    ``path``, ``detail``), text or None, whatever another version wrote."""
+    events = []
+    for item in raw if isinstance(raw, list) else []:
+        if not isinstance(item, dict):
+            continue
+        path, detail = item.get("path"), item.get("detail")
+        events.append(
+            {
+                "at": str(item.get("at", "")),
+                "kind": str(item.get("kind", "")),
+                "path": None if path is None else str(path),
+                "detail": None if detail is None else str(detail),
+            }
+        )
+    return tuple(events)
 
 
 def recent_incidents(

@@ -36,7 +36,7 @@ from rempart.core.model import Audit, Finding, Severity
 from rempart.core.protection import BackupStatus
 from rempart.core.scoring import finding_key, score
 from rempart.i18n import _
-from rempart.store import AuditDiff, Store, diff_audits
+from rempart.store import AuditDiff, Store, aware, diff_audits
 from rempart.store.models import AuditRow, FindingLifeRow, FindingRow, RiskAcceptanceRow
 
 MAX_ACCEPTANCE = timedelta(days=366)
@@ -92,14 +92,6 @@ class HistoryPoint:
     findings: int
 
 
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def _maybe_aware(value: datetime | None) -> datetime | None:
-    return None if value is None else _aware(value)
-
-
 # -- the life of findings ------------------------------------------------------------------
 
 
@@ -153,7 +145,7 @@ class _Judged:
 
 def update_life(session: Session, audit: Audit) -> None:
     """Record what ``audit`` saw in ``finding_life``, inside the caller's transaction."""
-    seen_at = _aware(audit.started_at)
+    seen_at = aware(audit.started_at)
     current: dict[str, Finding] = {}
     for f in audit.findings:
         current.setdefault(finding_key(f), f)
@@ -176,9 +168,9 @@ def update_life(session: Session, audit: Audit) -> None:
                 )
             )
             continue
-        if _aware(row.last_seen_at) > seen_at:
+        if aware(row.last_seen_at) > seen_at:
             # An older audit stored late (an import): it may only move the first sighting.
-            if _aware(row.first_seen_at) > seen_at:
+            if aware(row.first_seen_at) > seen_at:
                 row.first_seen_at, row.first_audit = seen_at, audit.id
             continue
         row.severity = f.severity.value
@@ -188,7 +180,7 @@ def update_life(session: Session, audit: Audit) -> None:
     for key, row in rows.items():
         if key in current or row.fixed_at is not None:
             continue
-        if _aware(row.last_seen_at) >= seen_at:
+        if aware(row.last_seen_at) >= seen_at:
             continue
         if judged.covers(row.check_id, row.address, row.port):
             row.fixed_at, row.fixed_audit = seen_at, audit.id
@@ -202,11 +194,11 @@ def _life(row: FindingLifeRow) -> FindingLife:
         address=row.address,
         port=row.port,
         transport=row.transport,
-        first_seen_at=_aware(row.first_seen_at),
+        first_seen_at=aware(row.first_seen_at),
         first_audit=row.first_audit,
-        last_seen_at=_aware(row.last_seen_at),
+        last_seen_at=aware(row.last_seen_at),
         last_audit=row.last_audit,
-        fixed_at=_maybe_aware(row.fixed_at),
+        fixed_at=aware(row.fixed_at),
         fixed_audit=row.fixed_audit,
     )
 
@@ -234,10 +226,10 @@ def _acceptance(row: RiskAcceptanceRow) -> Acceptance:
         key=row.key,
         check_id=row.check_id,
         reason=row.reason,
-        accepted_at=_aware(row.accepted_at),
-        until=_aware(row.until),
+        accepted_at=aware(row.accepted_at),
+        until=aware(row.until),
         accepted_by=row.accepted_by,
-        revoked_at=_maybe_aware(row.revoked_at),
+        revoked_at=aware(row.revoked_at),
     )
 
 
@@ -263,7 +255,7 @@ def accept_risk(
     """
     now = now or datetime.now(UTC)
     end = until if isinstance(until, datetime) else end_of(until)
-    end = _aware(end)
+    end = aware(end)
     reason = " ".join(reason.split())
     if not reason:
         raise UsageError(_('Say why the risk is accepted: --reason "..." must not be empty.'))
@@ -396,8 +388,8 @@ def change_since_previous(store: Store, audit: Audit) -> AuditDiff | None:
         findings = _findings_of(session, [previous.id])[previous.id]
     stub = Audit(
         id=previous.id,
-        started_at=_aware(previous.started_at),
-        finished_at=_aware(previous.finished_at),
+        started_at=aware(previous.started_at),
+        finished_at=aware(previous.finished_at),
         targets=(),
         ports="",
         findings=tuple(findings),
@@ -435,7 +427,7 @@ def grade_history(
     points = []
     for a in reversed(audits):
         s = score(found[a.id], protection=protection, accepted=accepted, now=now)
-        points.append(HistoryPoint(a.id, _aware(a.started_at), s.grade, s.points, len(found[a.id])))
+        points.append(HistoryPoint(a.id, aware(a.started_at), s.grade, s.points, len(found[a.id])))
     return points
 
 

@@ -11,17 +11,11 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 
 from rempart.core.protection import BackupStatus, SentinelStatus
-from rempart.store import Store
+from rempart.store import Store, aware
 from rempart.store.models import BackupRunRow, IncidentRow, RestoreDrillRow, SentinelRunRow
 
 # A sentinel beats every few seconds; two minutes of silence means it is not watching.
 HEARTBEAT_FRESH = timedelta(minutes=2)
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def backup_status(store: Store) -> BackupStatus:
@@ -49,15 +43,15 @@ def backup_status(store: Store) -> BackupStatus:
             select(func.max(RestoreDrillRow.at)).where(RestoreDrillRow.ok.is_(True))
         )
         return BackupStatus(
-            last_backup_at=_aware(
+            last_backup_at=aware(
                 (last_good.finished_at or last_good.started_at) if last_good else None
             ),
             last_backup_ok=None if last_run is None else last_run.status != "failed",
             last_backup_anomalous=bool(last_good and last_good.status == "anomalous"),
             immutable=bool(last_good and last_good.immutable),
-            last_drill_at=_aware(last_drill.at) if last_drill else None,
+            last_drill_at=aware(last_drill.at) if last_drill else None,
             last_drill_ok=None if last_drill is None else last_drill.ok,
-            last_good_drill_at=_aware(last_good_drill_at),
+            last_good_drill_at=aware(last_good_drill_at),
             repository=(last_run.repository if last_run else None),
         )
 
@@ -80,7 +74,7 @@ def sentinel_status(store: Store, now: datetime | None = None) -> SentinelStatus
         last_incident = session.scalar(
             select(func.max(IncidentRow.detected_at)).where(IncidentRow.drill.is_(False))
         )
-        heartbeat = _aware(run.heartbeat_at) if run else None
+        heartbeat = aware(run.heartbeat_at) if run else None
         running = bool(
             run is not None
             and run.stopped_at is None
@@ -93,5 +87,5 @@ def sentinel_status(store: Store, now: datetime | None = None) -> SentinelStatus
             mode=run.mode if run else None,
             last_heartbeat=heartbeat,
             open_incidents=int(open_incidents or 0),
-            last_incident_at=_aware(last_incident),
+            last_incident_at=aware(last_incident),
         )

@@ -19,6 +19,9 @@ from rempart.core.errors import StoreError, UsageError
 from rempart.core.model import Finding, Severity
 from rempart.i18n import _
 from rempart.report import charts
+from rempart.store import backups as backup_store
+from rempart.store import drills as drill_store
+from rempart.store import incidents as incident_store
 from rempart.store import lifecycle
 from rempart.web import queries
 from rempart.web.app import page, request_lang, web_state
@@ -324,8 +327,8 @@ def backups(request: Request) -> Response:
         "backups.html.j2",
         cache_key=(current.stamp, current.backup, _jobs_key(jobs)),
         build=lambda: {
-            "runs": queries.backup_runs(state.store),
-            "drills": queries.restore_drills(state.store),
+            "runs": backup_store.recent_runs(state.store, 50),
+            "drills": drill_store.recent_drills(state.store, 50),
         },
         nav="backups",
         backup=current.backup,
@@ -342,8 +345,8 @@ def sentinel(request: Request) -> Response:
         "sentinel.html.j2",
         cache_key=(current.sentinel_stamp, current.sentinel),
         build=lambda: {
-            "incidents": queries.incidents(state.store),
-            "runs": queries.sentinel_runs(state.store),
+            "incidents": incident_store.recent_incidents(state.store, 50, include_drills=True),
+            "runs": incident_store.recent_runs(state.store, 20),
         },
         nav="sentinel",
         sentinel=current.sentinel,
