@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from rempart.store import Store
 from rempart.store.models import BackupRunRow, IncidentRow, RestoreDrillRow, SentinelRunRow
@@ -104,3 +105,38 @@ def test_the_sentinel_is_running_only_with_a_fresh_heartbeat() -> None:
     assert fresh.running and fresh.folders == ("/srv/patients",) and fresh.mode == "fanotify"
     assert not stale.running
     assert fresh.open_incidents == 0  # a drill's incident is not an attack
+
+
+def test_the_newest_migration_file_is_alembics_head() -> None:
+    """Store.open skips Alembic when the store is at the newest numbered migration: that
+    number must be the head Alembic itself sees, with one line of revisions."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from rempart.store import MIGRATIONS, head_revision
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    script = ScriptDirectory.from_config(cfg)
+    assert script.get_heads() == [head_revision()]
+    revisions = list(script.walk_revisions())
+    assert [r.revision for r in revisions] == sorted((r.revision for r in revisions), reverse=True)
+
+
+def test_a_store_at_an_older_revision_is_upgraded(tmp_path: Path) -> None:
+    import sqlite3
+
+    from rempart.store import head_revision
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    Store.open(url).close()
+    db = sqlite3.connect(tmp_path / "old.db")
+    db.execute("DROP TABLE restore_drills")
+    db.execute("DROP TABLE backup_runs")
+    db.execute("UPDATE alembic_version SET version_num = '0004'")
+    db.commit()
+    db.close()
+    with Store.open(url) as store:
+        assert backup_status(store).last_backup_ok is None  # the vault's tables are back
+    db = sqlite3.connect(tmp_path / "old.db")
+    assert db.execute("SELECT version_num FROM alembic_version").fetchone()[0] == head_revision()

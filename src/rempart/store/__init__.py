@@ -19,9 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, overload
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy import Engine, create_engine, event, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
 
@@ -43,6 +41,21 @@ def default_url() -> str:
     if settings.store_url:
         return settings.store_url
     return f"sqlite:///{config.data_dir() / 'rempart.db'}"
+
+
+def head_revision() -> str:
+    """The newest migration's revision: migrations are numbered files (``0005_vault.py`` is
+    revision ``0005``) in one line, each revising the one before (a test holds it)."""
+    return max(p.name[:4] for p in (MIGRATIONS / "versions").glob("[0-9][0-9][0-9][0-9]_*.py"))
+
+
+def _revision(engine: Engine) -> str | None:
+    """The store's schema revision, without loading Alembic (None: new or unreadable)."""
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except SQLAlchemyError:
+        return None
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -95,12 +108,16 @@ class Store:
             engine = create_engine(url, future=True)
             if engine.dialect.name == "sqlite":
                 event.listen(engine, "connect", _sqlite_pragmas)
-            cfg = Config()
-            cfg.set_main_option("script_location", str(MIGRATIONS))
-            cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-            with engine.begin() as conn:
-                cfg.attributes["connection"] = conn
-                command.upgrade(cfg, "head")
+            if _revision(engine) != head_revision():
+                from alembic import command
+                from alembic.config import Config
+
+                cfg = Config()
+                cfg.set_main_option("script_location", str(MIGRATIONS))
+                cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+                with engine.begin() as conn:
+                    cfg.attributes["connection"] = conn
+                    command.upgrade(cfg, "head")
         except (SQLAlchemyError, OSError) as exc:
             raise StoreError(
                 _(
