@@ -158,6 +158,9 @@ def main() -> int:
     work.mkdir(parents=True, exist_ok=True)
     rng = random.Random(args.seed)
     env = dict(os.environ)
+    # An installed Rempart runs from compiled bytecode; a shell that forbids writing it
+    # would make every command compile ~600 modules again (seconds, not the vault's work).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.update(
         REMPART_HOME=str(work / "home"),
         REMPART_VAULT_PASSPHRASE=PASSWORD,
