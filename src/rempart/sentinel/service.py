@@ -528,14 +528,27 @@ class Sentinel:
         if incident is not None:  # already dealt with: nothing to freeze, the files to record
             self._grow(incident, event, target)
             return
-        if event.pid is not None and signals is not None and signals.encrypted:
+        if (
+            event.pid is not None
+            and signals is not None
+            and signals.encrypted
+            and (signals.kind_before is not None or self._copy_of_known(target))
+        ):
             self._freeze_provisionally(event)
         self._learn(kind, path, dest, signals)
 
+    def _copy_of_known(self, path: Path) -> bool:
+        """``x.pdf.locked`` beside a known ``x.pdf``: an encrypted copy about to replace it.
+        A new archive being written (a 7z by py7zr looks encrypted a moment) names none."""
+        if self.baseline is None or not path.suffix:
+            return False
+        return self.baseline.get(path.with_suffix("")) is not None
+
     def _freeze_provisionally(self, event: FileEvent) -> None:
-        """One file encrypted by a known process is not yet a verdict (a second file, a
-        note, a canary makes one), but waiting for the next file costs files: freeze the
-        writer now. Events already queued are judged while it is frozen; if they do not
+        """One file encrypted by a known process (an existing file, or a copy named after
+        one) is not always a verdict (a second file, a note, a canary makes one), but
+        waiting for the next file costs files: freeze the writer now. Events already queued
+        are judged while it is frozen; if they do not
         make a verdict within :data:`FREEZE_GRACE`, it runs again (and its next encrypted
         file makes the verdict). A legitimate program is held a fraction of a second."""
         pid = event.pid
