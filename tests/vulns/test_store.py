@@ -255,7 +255,7 @@ def test_prefetched_facts_are_the_facts_asked_one_by_one() -> None:
 )
 def test_range_keys_keep_the_order_of_plain_versions(a: list[int], b: list[int]) -> None:
     from rempart.vulns import versions
-    from rempart.vulns.store import range_key
+    from rempart.vulns.store import NO_HIGH, NO_LOW, range_key
 
     va, vb = ".".join(map(str, a)), ".".join(map(str, b))
     ka, kb = range_key(va), range_key(vb)
@@ -263,3 +263,4 @@ def test_range_keys_keep_the_order_of_plain_versions(a: list[int], b: list[int])
     if versions.compare(va, vb) <= 0:
         assert ka <= kb, (va, vb)
     assert range_key("7.4p1") is None and range_key("") is None
+    assert NO_LOW < ka < NO_HIGH and NO_LOW < kb < NO_HIGH  # "says nothing" sorts outside

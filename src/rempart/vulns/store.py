@@ -22,14 +22,16 @@ Schema (version :data:`SCHEMA_VERSION`)::
               version_start_including, version_start_excluding,
               version_end_including, version_end_excluding, vulnerable,
               lo_key, hi_key, exact_key)
-        INDEX (vendor, product), INDEX (cve_id)
+        INDEX (vendor, product, hi_key), INDEX (cve_id)
 
 ``lo_key``/``hi_key`` (the lower and upper bound of a range, and ``exact_key`` the
 criteria's own version for rows without one) are :func:`range_key` texts: the first three
 numbers of a plain dotted version, zero-padded so that SQLite's text order is the version
-order (NULL when a bound is not a plain number; ``exact_key`` is ``-`` for "not
-applicable"). They let :meth:`KnowledgeBase.applicable` leave out, inside SQLite, the rows
-that certainly do not hold the version asked about.
+order. A side that says nothing (no bound, or one that is not a plain number) is
+:data:`NO_LOW` (``""``) below, :data:`NO_HIGH` (``"~"``) above, and :data:`ANY_EXACT`
+(``""``) for the exact key; ``exact_key`` is ``-`` for "not applicable". Never NULL, so that
+:meth:`KnowledgeBase.applicable` leaves out, inside SQLite and along the index
+``(vendor, product, hi_key)``, the rows that certainly do not hold the version asked about.
     kev(cve_id PRIMARY KEY, vendor, product, name, date_added, due_date,
         known_ransomware, notes, required_action)
     epss(cve_id PRIMARY KEY, score, percentile, date)
@@ -55,7 +57,7 @@ from rempart import config
 from rempart.core.errors import DataError
 from rempart.i18n import _
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 FILENAME = "vulns.db"
 BATCH = 5000
 
@@ -115,7 +117,7 @@ CREATE TABLE IF NOT EXISTS epss (
 );
 """
 _INDEXES = """
-CREATE INDEX IF NOT EXISTS cpe_match_vendor_product ON cpe_match (vendor, product);
+CREATE INDEX IF NOT EXISTS cpe_match_vendor_product ON cpe_match (vendor, product, hi_key);
 CREATE INDEX IF NOT EXISTS cpe_match_cve ON cpe_match (cve_id);
 """
 
@@ -212,13 +214,14 @@ MatchTuple = tuple[
     str | None,
     str | None,
     int,
-    str | None,
-    str | None,
-    str | None,
+    str,
+    str,
+    str,
 ]
 
 _PLAIN = re.compile(r"\d{1,9}(?:\.\d{1,9}){0,7}")
 KEY_PARTS = 3  # numbers of a version kept in its key
+NO_LOW, NO_HIGH, ANY_EXACT = "", "~", ""  # a side that says nothing (sorts below/above keys)
 
 
 def range_key(text: str | None) -> str | None:
@@ -349,9 +352,8 @@ class KnowledgeBase:
         else:
             rows = self._rows(
                 _SELECT_ROWS
-                + " AND vulnerable = 1 AND (exact_key IS NULL OR exact_key = ?)"
-                + " AND (lo_key IS NULL OR lo_key <= ?) AND (hi_key IS NULL OR hi_key >= ?)",
-                (vendor.lower(), product.lower(), key, key, key),
+                + " AND hi_key >= ? AND lo_key <= ? AND exact_key IN (?, ?) AND vulnerable = 1",
+                (vendor.lower(), product.lower(), key, key, ANY_EXACT, key),
             )
         return [r for r in rows if cpe_match_applies(r, version, scheme=scheme)]
 

@@ -27,7 +27,7 @@ from rempart.core.errors import DataError
 from rempart.i18n import _
 from rempart.vulns.feeds import FeedStream
 from rempart.vulns.feeds.cpe import parse as parse_cpe
-from rempart.vulns.store import CveRecord, MatchTuple, range_key
+from rempart.vulns.store import ANY_EXACT, NO_HIGH, NO_LOW, CveRecord, MatchTuple, range_key
 
 CVE_ID = re.compile(r"^CVE-\d{4}-\d{4,}$")
 MAX_SINGLE = 64 * 1024 * 1024  # a single-record file is a few kB; refuse anything absurd
@@ -319,25 +319,30 @@ def _matches(
                 yield _match(cve_id, match, bad)
 
 
-def _bound_key(bounds: Sequence[str | None], pick: Callable[..., str]) -> str | None:
-    """The key of a range's side (lower: ``min``, upper: ``max`` of its bounds), or None
-    when a bound cannot be keyed: such a row is never left out."""
+def _bound_key(bounds: Sequence[str | None], pick: Callable[..., str], none: str) -> str:
+    """The key of a range's side (lower: ``min``, upper: ``max`` of its bounds), or ``none``
+    when a bound cannot be keyed or there is none: such a side never leaves the row out."""
     keys = [range_key(b) for b in bounds if b]
     if not keys or None in keys:
-        return None
+        return none
     return pick(keys)
 
 
-def _keys(fields: Sequence[str], bounds: Sequence[str | None]) -> tuple[str | None, ...]:
+def _keys(fields: Sequence[str], bounds: Sequence[str | None]) -> tuple[str, str, str]:
     """(lo_key, hi_key, exact_key) of a match row, for the store's filter."""
     version, update = fields[3], fields[4]
     if update not in ("*", "-", ""):
         # The update belongs to the bounds and the version (``openssh:*:p2`` up to 7.2 means
         # through 7.2p2): a plain key would say less than the comparator. No filter.
-        return (None, None, None)
+        return (NO_LOW, NO_HIGH, ANY_EXACT)
     if any(bounds):
-        return (_bound_key(bounds[:2], min), _bound_key(bounds[2:], max), None)
-    return (None, None, "-" if version == "-" else range_key(version))
+        return (
+            _bound_key(bounds[:2], min, NO_LOW),
+            _bound_key(bounds[2:], max, NO_HIGH),
+            ANY_EXACT,
+        )
+    exact = "-" if version == "-" else range_key(version)
+    return (NO_LOW, NO_HIGH, ANY_EXACT if exact is None else exact)
 
 
 _CPE_FIELDS: dict[str, tuple[str, str, str, str, str]] = {}
