@@ -40,6 +40,7 @@ order. A side that says nothing (no bound, or one that is not a plain number) is
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import re
 import shutil
@@ -224,6 +225,7 @@ KEY_PARTS = 3  # numbers of a version kept in its key
 NO_LOW, NO_HIGH, ANY_EXACT = "", "~", ""  # a side that says nothing (sorts below/above keys)
 
 
+@functools.lru_cache(maxsize=65_536)  # a feed repeats the same bounds thousands of times
 def range_key(text: str | None) -> str | None:
     """The first three numbers of a plain dotted version, zero-padded (``2.4.49`` →
     ``000000002.000000004.000000049``), else None.
