@@ -16,7 +16,6 @@ import ctypes
 import ctypes.util
 import errno
 import os
-import select
 import struct
 import sys
 import threading
@@ -29,6 +28,7 @@ from rempart.i18n import _
 from rempart.sentinel.watcher import (
     Emit,
     FileEvent,
+    KernelQueue,
     WatchError,
     check_folder,
     walk_dirs,
@@ -174,15 +174,14 @@ class _ProcessNames:
         return name
 
 
-class FanotifyBackend:
+class FanotifyBackend(KernelQueue):
     """Inode marks on every directory of the protected trees, events with the writer's PID."""
 
     mode = "fanotify"
 
     def __init__(self, roots: Sequence[Path]) -> None:
+        super().__init__()
         self.roots = [Path(r) for r in roots]
-        self._fd = -1
-        self._wake_r, self._wake_w = -1, -1
         self._dirs: dict[bytes, Path] = {}
         self._lock = threading.Lock()
         self._names = _ProcessNames()
@@ -320,41 +319,3 @@ class FanotifyBackend:
                 return folder / os.fsdecode(name)
             offset += length
         return None
-
-    def run(self, emit: Emit) -> None:
-        poller = select.poll()
-        poller.register(self._fd, select.POLLIN)
-        poller.register(self._wake_r, select.POLLIN)
-        while True:
-            ready = poller.poll()
-            if any(fd == self._wake_r for fd, _ in ready):
-                return
-            while True:
-                try:
-                    buf = os.read(self._fd, 256 * 1024)
-                except BlockingIOError:
-                    break
-                except OSError as exc:
-                    if exc.errno == errno.EINTR:
-                        continue
-                    raise
-                if not buf:
-                    break
-                self._parse(buf, emit)
-
-    def close(self) -> None:
-        if self._wake_w >= 0:
-            try:
-                os.write(self._wake_w, b"x")
-            except OSError:
-                pass
-
-    def release(self) -> None:
-        """Close the descriptors (after :meth:`run` has returned)."""
-        for fd in (self._fd, self._wake_r, self._wake_w):
-            if fd >= 0:
-                try:
-                    os.close(fd)
-                except OSError:
-                    pass
-        self._fd = self._wake_r = self._wake_w = -1

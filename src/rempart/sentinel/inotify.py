@@ -13,7 +13,6 @@ import ctypes
 import ctypes.util
 import errno
 import os
-import select
 import struct
 import sys
 import threading
@@ -25,6 +24,7 @@ from rempart.i18n import _
 from rempart.sentinel.watcher import (
     Emit,
     FileEvent,
+    KernelQueue,
     WatchError,
     check_folder,
     walk_dirs,
@@ -91,15 +91,14 @@ def unavailable_reason() -> str | None:
     return None
 
 
-class InotifyBackend:
+class InotifyBackend(KernelQueue):
     """Recursive inotify watches; ``pid`` is always ``None``."""
 
     mode = "inotify"
 
     def __init__(self, roots: Sequence[Path]) -> None:
+        super().__init__()
         self.roots = [Path(r) for r in roots]
-        self._fd = -1
-        self._wake_r, self._wake_w = -1, -1
         self._wds: dict[int, Path] = {}
         self._lock = threading.Lock()
         self.lost_watches = 0
@@ -181,40 +180,3 @@ class InotifyBackend:
                     emit(FileEvent(now, kind, path, None, None, is_dir))
             if is_dir and mask & (IN_CREATE | IN_MOVED_TO):
                 self._new_tree(path, emit, now)
-
-    def run(self, emit: Emit) -> None:
-        poller = select.poll()
-        poller.register(self._fd, select.POLLIN)
-        poller.register(self._wake_r, select.POLLIN)
-        while True:
-            ready = poller.poll()
-            if any(fd == self._wake_r for fd, _ in ready):
-                return
-            while True:
-                try:
-                    buf = os.read(self._fd, 256 * 1024)
-                except BlockingIOError:
-                    break
-                except OSError as exc:
-                    if exc.errno == errno.EINTR:
-                        continue
-                    raise
-                if not buf:
-                    break
-                self._parse(buf, emit)
-
-    def close(self) -> None:
-        if self._wake_w >= 0:
-            try:
-                os.write(self._wake_w, b"x")
-            except OSError:
-                pass
-
-    def release(self) -> None:
-        for fd in (self._fd, self._wake_r, self._wake_w):
-            if fd >= 0:
-                try:
-                    os.close(fd)
-                except OSError:
-                    pass
-        self._fd = self._wake_r = self._wake_w = -1

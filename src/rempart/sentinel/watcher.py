@@ -19,7 +19,9 @@ into a single ``overflow`` event: the service then rescans against the baseline.
 
 from __future__ import annotations
 
+import errno
 import os
+import select
 import stat
 import sys
 import threading
@@ -77,6 +79,57 @@ class Backend(Protocol):
 
     def release(self) -> None:
         """Free the kernel resources, once :meth:`run` has returned."""
+
+
+class KernelQueue:
+    """What fanotify and inotify share: a kernel descriptor read in a poll loop, woken by a
+    pipe so that :meth:`close` can stop :meth:`run` from another thread. A subclass opens
+    ``_fd`` and the pipe in ``arm`` and turns a buffer into events in :meth:`_parse`."""
+
+    def __init__(self) -> None:
+        self._fd = -1
+        self._wake_r, self._wake_w = -1, -1
+
+    def _parse(self, buf: bytes, emit: Emit) -> None:
+        raise NotImplementedError
+
+    def run(self, emit: Emit) -> None:
+        poller = select.poll()
+        poller.register(self._fd, select.POLLIN)
+        poller.register(self._wake_r, select.POLLIN)
+        while True:
+            ready = poller.poll()
+            if any(fd == self._wake_r for fd, _ in ready):
+                return
+            while True:
+                try:
+                    buf = os.read(self._fd, 256 * 1024)
+                except BlockingIOError:
+                    break
+                except OSError as exc:
+                    if exc.errno == errno.EINTR:
+                        continue
+                    raise
+                if not buf:
+                    break
+                self._parse(buf, emit)
+
+    def close(self) -> None:
+        if self._wake_w >= 0:
+            try:
+                os.write(self._wake_w, b"x")
+            except OSError:
+                pass
+
+    def release(self) -> None:
+        """Close the descriptors (after :meth:`run` has returned)."""
+        for fd in (self._fd, self._wake_r, self._wake_w):
+            if fd >= 0:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        self._fd = self._wake_r = self._wake_w = -1
 
 
 def walk_dirs(root: Path) -> Iterator[Path]:
