@@ -154,7 +154,8 @@ def first_ms(url: str, path: str) -> float:
 
 
 @contextmanager
-def _dashboard_process(home: Path) -> Iterator[str]:
+def dashboard_process(home: Path) -> Iterator[str]:
+    """``rempart serve`` in its own process on 127.0.0.1, as a user starts it."""
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "rempart", "serve", "--port", str(port)],
@@ -235,7 +236,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{args.concurrency} requests in flight, {args.requests} per page; "
             f"load average {load:.2f}, {os.cpu_count()} CPUs"
         )
-        with _dashboard_process(home) as url:
+        with dashboard_process(home) as url:
             first = {p: first_ms(url, p) for p in ("/", detail)}
             ours = measure(url, paths, concurrency=args.concurrency, requests=args.requests)
             static = Path(tmp) / "static"

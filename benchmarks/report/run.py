@@ -31,14 +31,12 @@ import argparse
 import importlib.util
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -97,34 +95,6 @@ def _dashboard_module() -> ModuleType | None:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module if hasattr(module, "measure") else None
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextmanager
-def _serve(home: Path) -> Iterator[str]:
-    """``rempart serve`` in its own process on 127.0.0.1, as a user starts it."""
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "rempart", "serve", "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "REMPART_HOME": str(home), "COLUMNS": "200"},
-    )
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        if f":{port}" not in line:
-            raise RuntimeError(f"rempart serve did not start: {line}{proc.stderr.read()}")
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(30)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -226,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
         dashboard = None if args.no_dashboard else _dashboard_module()
         if dashboard is not None:
             pages_to_ask = (*dashboard.PAGES, f"/audits/{audit.id}")
-            with _serve(home) as url:
+            with dashboard.dashboard_process(home) as url:
                 p95s = dashboard.measure(url, pages_to_ask)
             worst_page = max(p95s, key=lambda p: p95s[p])
             ok = p95s[worst_page] < TARGET_DASHBOARD_MS
