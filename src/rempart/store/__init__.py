@@ -12,6 +12,7 @@ created and upgraded by Alembic when the store is opened.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -43,6 +44,7 @@ def default_url() -> str:
     return f"sqlite:///{config.data_dir() / 'rempart.db'}"
 
 
+@functools.cache  # the migrations ship with the package: read the folder once
 def head_revision() -> str:
     """The newest migration's revision: migrations are numbered files (``0005_vault.py`` is
     revision ``0005``) in one line, each revising the one before (a test holds it)."""
