@@ -16,10 +16,15 @@
    measured;
 3. the sentinel idle for ``--idle`` seconds (60), then during the benign suite (zip, AES
    7z, 200 x-rays, Office saves, SQLite, copy, unpack, gzip rotation): CPU time of the
-   sentinel's own threads (psutil, per thread) over wall time, and false alarms;
+   sentinel's own threads (psutil, per thread) over wall time, and false alarms; then the
+   same suite under a sentinel without the gate, to show what holding the opens costs the
+   practice's work (seconds per workload, side by side);
 4. prints everything beside the targets and CryptoDrop's published median (10 files lost,
    Scaife et al., ICDCS 2016) — the same measure of the peer, taken from its paper since
    it cannot run here.
+
+With fanotify as root the sentinel holds a writer's next open until its files are judged
+(the gate, ``docs/sentinel.md``); ``--no-gate`` measures it without, as before the gate.
 
 The slow family writes one file every ``--interval`` seconds (10 s, as the issue says; a
 shorter interval only shortens the run and must be reported with the figures).
@@ -43,7 +48,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 import psutil  # noqa: E402
 
-from rempart.config import AlertSettings  # noqa: E402
+from rempart.config import AlertSettings, SentinelSettings  # noqa: E402
 from rempart.lab import benign, ransomware  # noqa: E402
 from rempart.lab.sandbox import create_sandbox  # noqa: E402
 
@@ -56,12 +61,28 @@ TARGET_CPU_IDLE = 1.0  # percent of one core
 TARGET_CPU_BUSY = 10.0
 
 
-def _sentinel(data: Path, mode: str) -> Any:
+def _sentinel(data: Path, mode: str, gate: bool = True) -> Any:
     from rempart.sentinel.service import Sentinel
 
-    sentinel = Sentinel([data], drill=True, alerts=AlertSettings(desktop=False), mode=mode)
+    sentinel = Sentinel(
+        [data],
+        drill=True,
+        settings=SentinelSettings(gate=gate),
+        alerts=AlertSettings(desktop=False),
+        mode=mode,
+    )
     sentinel.start()
     return sentinel
+
+
+def _gate_figures(sentinel: Any) -> str:
+    gate = sentinel.gate
+    if gate is None:
+        return "gate off"
+    return (
+        f"gate: {gate.held} held (max {gate.max_wait * 1000:.0f} ms), {gate.late} late, "
+        f"{gate.denied} denied"
+    )
 
 
 def _sentinel_cpu() -> float:
@@ -97,7 +118,7 @@ def run_families(args: argparse.Namespace, sandbox: Any) -> list[dict[str, Any]]
             order = args.order if args.order != "mixed" else ransomware.ORDERS[run % 3]
             if name == "threads" and args.order == "mixed":
                 order = "random"  # eight threads share one queue: no order to speak of
-            sentinel = _sentinel(sandbox.data, args.mode)
+            sentinel = _sentinel(sandbox.data, args.mode, not args.no_gate)
             try:
                 result = ransomware.run_drill(
                     sandbox, fam, sentinel, interval=args.interval, order=order, rate=args.rate
@@ -112,7 +133,7 @@ def run_families(args: argparse.Namespace, sandbox: Any) -> list[dict[str, Any]]
                 f"detected={result.detected} lost={result.lost_count}/{result.touched} "
                 f"latency={_fmt(result.latency, ' s')} stopped={result.stopped} "
                 f"(at {_fmt(result.stop_time, ' s')}) rate={_fmt(result.rate)} files/s "
-                f"restored={result.restored}",
+                f"restored={result.restored}; {_gate_figures(sentinel)}",
                 flush=True,
             )
         lost = [r.lost_count for r in results]
@@ -140,7 +161,7 @@ def run_families(args: argparse.Namespace, sandbox: Any) -> list[dict[str, Any]]
 def measure_idle(args: argparse.Namespace, sandbox: Any) -> float | None:
     if args.idle <= 0:
         return None
-    sentinel = _sentinel(sandbox.data, args.mode)
+    sentinel = _sentinel(sandbox.data, args.mode, not args.no_gate)
     try:
         cpu0, wall0 = _sentinel_cpu(), time.monotonic()
         time.sleep(args.idle)  # measuring idleness: nothing to wait for
@@ -150,10 +171,12 @@ def measure_idle(args: argparse.Namespace, sandbox: Any) -> float | None:
     return 100.0 * (cpu1 - cpu0) / (wall1 - wall0)
 
 
-def measure_benign(args: argparse.Namespace, sandbox: Any) -> dict[str, Any] | None:
+def measure_benign(
+    args: argparse.Namespace, sandbox: Any, gate: bool, label: str = "benign"
+) -> dict[str, Any] | None:
     if args.skip_benign:
         return None
-    sentinel = _sentinel(sandbox.data, args.mode)
+    sentinel = _sentinel(sandbox.data, args.mode, gate)
     try:
         cpu0, wall0 = _sentinel_cpu(), time.monotonic()
         results = benign.run_benign_drill(sandbox, sentinel)
@@ -162,17 +185,35 @@ def measure_benign(args: argparse.Namespace, sandbox: Any) -> dict[str, Any] | N
         sentinel.stop()
     for r in results:
         print(
-            f"  benign {r.name:8} {r.seconds:6.2f} s  alarms={r.alarms} finished={r.ok}"
+            f"  {label} {r.name:8} {r.seconds:6.2f} s  alarms={r.alarms} finished={r.ok}"
             + (f"  ({'; '.join(r.reasons)[:120]})" if r.reasons else ""),
             flush=True,
         )
+    print(f"  {label}: {_gate_figures(sentinel)}", flush=True)
     return {
         "false_alarms": sum(r.alarms for r in results),
         "finished": all(r.ok for r in results),
         "cpu_pct": 100.0 * (cpu1 - cpu0) / (wall1 - wall0),
         "seconds": wall1 - wall0,
         "workloads": {r.name: r.alarms for r in results},
+        "workload_seconds": {r.name: r.seconds for r in results},
+        "gate": sentinel.gate is not None,
+        "late": sentinel.gate.late if sentinel.gate is not None else 0,
     }
+
+
+def print_gate_cost(day: dict[str, Any], peer: dict[str, Any]) -> None:
+    """The benign suite with the gate beside the same suite without it: seconds each."""
+    print(f"\n{'workload':10} {'gate (s)':>9} {'no gate (s)':>12} {'ratio':>6}")
+    for name, seconds in day["workload_seconds"].items():
+        other = peer["workload_seconds"].get(name)
+        ratio = f"{seconds / other:.2f}" if other else "-"
+        print(f"{name:10} {seconds:>9.2f} {other or 0:>12.2f} {ratio:>6}")
+    total, other_total = (
+        sum(day["workload_seconds"].values()),
+        sum(peer["workload_seconds"].values()),
+    )
+    print(f"{'all':10} {total:>9.2f} {other_total:>12.2f} {total / other_total:>6.2f}")
 
 
 def main() -> int:
@@ -188,6 +229,9 @@ def main() -> int:
     parser.add_argument("--mode", default="auto", choices=("auto", "fanotify", "inotify", "poll"))
     parser.add_argument("--idle", type=float, default=60.0, help="seconds of idle measure")
     parser.add_argument("--skip-benign", action="store_true")
+    parser.add_argument(
+        "--no-gate", action="store_true", help="without the gate (fanotify permission events)"
+    )
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
 
@@ -204,7 +248,10 @@ def main() -> int:
         )
         rows = run_families(args, sandbox)
         idle = measure_idle(args, sandbox)
-        day = measure_benign(args, sandbox)
+        day = measure_benign(args, sandbox, not args.no_gate)
+        peer = None
+        if day is not None and day["gate"]:
+            peer = measure_benign(args, sandbox, False, label="no gate")
 
     print()
     print(f"{'family':14} {'runs':>4} {'detected':>8} {'lost med/max':>12} "
@@ -251,6 +298,9 @@ def main() -> int:
                          f"{day['false_alarms']} ({day['workloads']})"))  # fmt: skip
         busy = f"{day['cpu_pct']:.2f}% of a core over {day['seconds']:.0f} s"
         verdicts.append(("CPU busy (benign suite) ≤ 10%", day["cpu_pct"] <= TARGET_CPU_BUSY, busy))
+    if day is not None and peer is not None:
+        print_gate_cost(day, peer)
+        print(f"opens let through at the gate's deadline, unjudged: {day['late']}")
     print()
     for label, met, value in verdicts:
         print(f"  {label:32} {value:>28}  {_ok(met)}")
@@ -261,7 +311,10 @@ def main() -> int:
     )
     if args.json:
         args.json.write_text(
-            json.dumps({"families": rows, "idle_cpu_pct": idle, "benign": day}, indent=2)
+            json.dumps(
+                {"families": rows, "idle_cpu_pct": idle, "benign": day, "benign_no_gate": peer},
+                indent=2,
+            )
         )
     return 0 if all(met for _label, met, _value in verdicts) else 1
 

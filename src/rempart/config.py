@@ -72,6 +72,7 @@ class SentinelSettings:
     canaries: bool = True  # place canary files in each protected folder
     mode: str = "auto"  # "auto" (best available), "fanotify", "inotify" or "poll"
     poll_interval: float = 0.5  # seconds between two walks in poll mode
+    gate: bool = True  # fanotify as root: a writer's next open waits for its files' verdict
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,19 @@ turning an event into a path is a dictionary look-up (no ``open_by_handle_at``).
 directories are marked as they appear. Writes, closes after writing, creations, deletions
 and both halves of a rename are reported; the kernel queue is bounded (16,384 events) and an
 overflow becomes one ``overflow`` event per root (the service rescans).
+
+Given a :class:`~rempart.sentinel.gate.Gate`, a second group — of class
+``FAN_CLASS_CONTENT``, which the kernel does not allow with directory handles, hence two —
+puts ``FAN_OPEN_PERM`` marks on the same directories: every open of a file under them waits
+until this thread writes ``FAN_ALLOW`` or ``FAN_DENY`` (the gate decides). One thread reads
+both groups, the permission events first and then the notifications, so that every write
+made before an open is counted before that open is decided. The kernel reports the
+listener's own opens too (measured): the gate allows them at once, and this thread never
+opens a file under the protected folders itself (directories are not reported:
+no ``FAN_ONDIR``). When the group's descriptor closes — the sentinel stops, or dies — the
+kernel allows whatever was waiting (tested). Where the kernel has no permission events
+(``CONFIG_FANOTIFY_ACCESS_PERMISSIONS``) the notification group works alone and
+:attr:`FanotifyBackend.gate_note` says why.
 """
 
 from __future__ import annotations
@@ -16,6 +29,7 @@ import ctypes
 import ctypes.util
 import errno
 import os
+import select
 import struct
 import sys
 import threading
@@ -25,6 +39,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from rempart.i18n import _
+from rempart.sentinel.gate import Answer, Gate
 from rempart.sentinel.watcher import (
     Emit,
     FileEvent,
@@ -45,12 +60,15 @@ FAN_DELETE = 0x200
 FAN_DELETE_SELF = 0x400
 FAN_MOVE_SELF = 0x800
 FAN_Q_OVERFLOW = 0x4000
+FAN_OPEN_PERM = 0x10000
 FAN_EVENT_ON_CHILD = 0x08000000
 FAN_ONDIR = 0x40000000
 
 FAN_CLOEXEC = 0x01
 FAN_NONBLOCK = 0x02
 FAN_CLASS_NOTIF = 0x00
+FAN_CLASS_CONTENT = 0x04
+FAN_UNLIMITED_QUEUE = 0x10
 FAN_UNLIMITED_MARKS = 0x20
 FAN_REPORT_DIR_FID = 0x400
 FAN_REPORT_NAME = 0x800
@@ -59,6 +77,9 @@ FAN_REPORT_DFID_NAME = FAN_REPORT_DIR_FID | FAN_REPORT_NAME
 FAN_MARK_ADD = 0x01
 FAN_MARK_DONT_FOLLOW = 0x04
 FAN_MARK_ONLYDIR = 0x08
+
+FAN_ALLOW = 0x01
+FAN_DENY = 0x02
 
 FAN_EVENT_INFO_TYPE_DFID_NAME = 2
 FAN_EVENT_INFO_TYPE_DFID = 3
@@ -79,9 +100,13 @@ MASK = (
     | FAN_ONDIR
 )
 
+# Opens of the files in a marked directory (not of directories: no FAN_ONDIR).
+PERM_MASK = FAN_OPEN_PERM | FAN_EVENT_ON_CHILD
+
 _METADATA = struct.Struct("=IBBHQii")  # event_len, vers, reserved, metadata_len, mask, fd, pid
 _INFO_HEADER = struct.Struct("=BBH")  # info_type, pad, len
 _HANDLE_HEADER = struct.Struct("=Ii")  # handle_bytes, handle_type
+_RESPONSE = struct.Struct("=iI")  # fd, response
 
 _libc: ctypes.CDLL | None = None
 
@@ -114,6 +139,38 @@ def _lib() -> ctypes.CDLL:
 
 def _init_flags() -> int:
     return FAN_CLASS_NOTIF | FAN_CLOEXEC | FAN_NONBLOCK | FAN_UNLIMITED_MARKS | FAN_REPORT_DFID_NAME
+
+
+def _perm_init_flags() -> int:
+    # Unlimited queue: every permission event is a thread waiting, so the queue is bounded
+    # by the threads of the computer, and none must be lost.
+    return (
+        FAN_CLASS_CONTENT | FAN_CLOEXEC | FAN_NONBLOCK | FAN_UNLIMITED_MARKS | FAN_UNLIMITED_QUEUE
+    )
+
+
+def _perm_event_flags() -> int:
+    return os.O_RDONLY | os.O_CLOEXEC | getattr(os, "O_LARGEFILE", 0)
+
+
+def _perm_failure(err: int) -> str:
+    if err == errno.EPERM:
+        return _("not running as root")
+    if err == errno.EINVAL:
+        return _("the kernel has no fanotify permission events")
+    return os.strerror(err)
+
+
+def gate_unavailable_reason() -> str | None:
+    """``None`` if a fanotify group with permission events can be made here."""
+    reason = unavailable_reason()
+    if reason is not None:
+        return reason
+    fd = _lib().fanotify_init(_perm_init_flags(), _perm_event_flags())
+    if fd < 0:
+        return _perm_failure(ctypes.get_errno())
+    os.close(fd)
+    return None
 
 
 def unavailable_reason() -> str | None:
@@ -175,13 +232,18 @@ class _ProcessNames:
 
 
 class FanotifyBackend(KernelQueue):
-    """Inode marks on every directory of the protected trees, events with the writer's PID."""
+    """Inode marks on every directory of the protected trees, events with the writer's PID;
+    with a ``gate``, opens under them wait for its answer (see the module docstring)."""
 
     mode = "fanotify"
 
-    def __init__(self, roots: Sequence[Path]) -> None:
+    def __init__(self, roots: Sequence[Path], *, gate: Gate | None = None) -> None:
         super().__init__()
         self.roots = [Path(r) for r in roots]
+        self.gate = gate
+        self.gate_note: str | None = None  # why the gate could not be set up
+        self._perm_fd = -1
+        self.lost_perm_marks = 0  # directories whose opens are not gated
         self._dirs: dict[bytes, Path] = {}
         self._lock = threading.Lock()
         self._names = _ProcessNames()
@@ -192,16 +254,17 @@ class FanotifyBackend(KernelQueue):
 
     def _mark(self, folder: Path) -> bool:
         key = _handle_key(folder)
-        rc = _lib().fanotify_mark(
-            self._fd,
-            FAN_MARK_ADD | FAN_MARK_DONT_FOLLOW | FAN_MARK_ONLYDIR,
-            MASK,
-            AT_FDCWD,
-            os.fsencode(folder),
-        )
+        flags = FAN_MARK_ADD | FAN_MARK_DONT_FOLLOW | FAN_MARK_ONLYDIR
+        rc = _lib().fanotify_mark(self._fd, flags, MASK, AT_FDCWD, os.fsencode(folder))
         if rc != 0 or key is None:
             self.lost_marks += 1
             return False
+        if self._perm_fd >= 0:
+            perm = _lib().fanotify_mark(
+                self._perm_fd, flags, PERM_MASK, AT_FDCWD, os.fsencode(folder)
+            )
+            if perm != 0:
+                self.lost_perm_marks += 1
         with self._lock:
             self._dirs[key] = folder
         return True
@@ -224,6 +287,13 @@ class FanotifyBackend(KernelQueue):
         self._fd = fd
         self._wake_r, self._wake_w = os.pipe()
         self.roots = roots
+        if self.gate is not None:
+            perm = _lib().fanotify_init(_perm_init_flags(), _perm_event_flags())
+            if perm < 0:
+                self.gate_note = _perm_failure(ctypes.get_errno())
+                self.gate = None
+            else:
+                self._perm_fd = perm
         for root in roots:
             if not self._mark(root):
                 raise WatchError(
@@ -232,6 +302,102 @@ class FanotifyBackend(KernelQueue):
             for folder in walk_dirs(root):
                 if folder != root:
                     self._mark(folder)
+        if self.gate is not None and self.lost_perm_marks:
+            self.gate_note = _("{n} folder(s) could not be given permission marks").format(
+                n=self.lost_perm_marks
+            )
+
+    # -- the gate ------------------------------------------------------------------------
+
+    def run(self, emit: Emit) -> None:
+        if self._perm_fd < 0 or self.gate is None:
+            super().run(emit)
+            return
+        gate = self.gate
+        poller = select.poll()
+        for fd in (self._fd, self._perm_fd, self._wake_r, gate.fileno()):
+            poller.register(fd, select.POLLIN)
+        try:
+            while True:
+                wait = gate.timeout()
+                ready = {fd for fd, _ in poller.poll(None if wait is None else wait * 1000 + 1)}
+                if self._wake_r in ready:
+                    return
+                if self._perm_fd in ready:
+                    self._permissions(emit)
+                elif self._fd in ready:
+                    self._drain(emit)
+                for answer in gate.settle():
+                    self._respond(answer)
+        finally:
+            self._close_gate()
+
+    def _permissions(self, emit: Emit) -> None:
+        """Answer the opens waiting in the kernel: our own at once; the others once the
+        notifications queued before them are counted (drained now), as the gate says."""
+        assert self.gate is not None
+        asking: list[tuple[int, int]] = []
+        while True:
+            try:
+                buf = os.read(self._perm_fd, 64 * 1024)
+            except BlockingIOError:
+                break
+            except OSError as exc:
+                if exc.errno == errno.EINTR:
+                    continue
+                raise
+            if not buf:
+                break
+            offset = 0
+            while offset + _METADATA.size <= len(buf):
+                event_len, _vers, _res, _meta_len, mask, fd, pid = _METADATA.unpack_from(
+                    buf, offset
+                )
+                if event_len < _METADATA.size:
+                    break
+                offset += event_len
+                if fd < 0 or not mask & FAN_OPEN_PERM:
+                    if fd >= 0:
+                        os.close(fd)
+                    continue
+                if pid == self._own_pid:
+                    self._respond(Answer(fd, pid, True))
+                else:
+                    asking.append((fd, pid))
+        if not asking:
+            return
+        self._drain(emit)
+        now = time.monotonic()
+        for fd, pid in asking:
+            answer = self.gate.ask(pid, fd, now)
+            if answer is not None:
+                self._respond(answer)
+
+    def _respond(self, answer: Answer) -> None:
+        fd = answer.token
+        assert isinstance(fd, int)
+        try:
+            os.write(self._perm_fd, _RESPONSE.pack(fd, FAN_ALLOW if answer.allow else FAN_DENY))
+        except OSError:
+            pass  # the process was killed while it waited: nothing to answer any more
+        finally:
+            os.close(fd)
+
+    def _close_gate(self) -> None:
+        """Allow every held open, then close the group: the kernel allows the rest."""
+        if self.gate is not None and self._perm_fd >= 0:
+            for fd in self.gate.release():
+                self._respond(Answer(fd, 0, True))
+        if self._perm_fd >= 0:
+            try:
+                os.close(self._perm_fd)
+            except OSError:
+                pass
+            self._perm_fd = -1
+
+    def release(self) -> None:
+        self._close_gate()
+        super().release()
 
     # -- events --------------------------------------------------------------------------
 

@@ -8,10 +8,14 @@
 Threads, and why:
 
 * the **watch** thread reads kernel events (:mod:`rempart.sentinel.watcher`) and puts them in
-  a bounded queue; nothing slow happens there, so the kernel queue does not overflow;
+  a bounded queue; nothing slow happens there, so the kernel queue does not overflow. With
+  fanotify as root it also answers the opens of the protected files through the **gate**
+  (:mod:`rempart.sentinel.gate`): a process whose writes the analyser has not judged yet
+  waits at its next open until they are (a few milliseconds; a quarter of a second at
+  most), and a condemned one is denied — the loss no longer depends on the attacker's pace;
 * the **analyser** thread takes events in a tight loop, inspects written files
   (:func:`rempart.sentinel.signals.inspect`), feeds the detector and, on a verdict, responds
-  at once (suspend, then kill) before anything else;
+  at once (deny its opens, suspend, then kill) before anything else;
 * the **after** thread does what can wait a few milliseconds: the incident in the store,
   alerts (a slow SMTP server must not delay the next kill), the snapshot hook, callbacks;
 * the **heartbeat** thread beats in ``sentinel_runs`` (the dashboard shows "running") and,
@@ -45,6 +49,7 @@ from rempart.config import AlertSettings, SentinelSettings
 from rempart.i18n import _
 from rempart.sentinel.alerts import Alerter, Delivery
 from rempart.sentinel.allowlist import Allowlist
+from rempart.sentinel.gate import Gate
 from rempart.sentinel.response import (
     Candidate,
     IoTracker,
@@ -70,6 +75,7 @@ INCIDENT_QUIET = 60.0  # seconds without a new verdict before an incident is clo
 HEARTBEAT = 10.0  # seconds between heartbeats in the store
 URGENT_NICE = -10  # niceness of the watch and analyser threads (when allowed)
 FREEZE_GRACE = 0.3  # seconds a writer of one encrypted file stays frozen without a verdict
+# (with the gate, only until its queued events are judged: its next open waits anyway)
 IO_SAMPLE = 5.0  # seconds between two samples of I/O counters (when the OS names no writer)
 WRITE_REINSPECT = 0.05  # a file being written is inspected again at most this often (s)
 _INSPECTED = ("write", "close_write", "create", "moved_to", "rename")
@@ -208,6 +214,8 @@ class Sentinel:
         self._frozen: dict[int, float] = {}  # pid → when a provisional freeze ends
         self._frozen_at: dict[int, float] = {}  # pid → when it was frozen
         self.provisional_freezes = 0
+        self.gate: Gate | None = None  # set by start() when the kernel can hold opens
+        self._late_said = 0
         self._started = False
         self.baseline: Any = None
         self.detector: Any = None
@@ -228,8 +236,11 @@ class Sentinel:
 
         if self._started:
             return
+        gate = None
+        if self.settings.gate and self.settings.response != "alert":
+            gate = Gate(exempt=self._exempt)
         backend, note = choose_backend(
-            self.folders, self.requested_mode, poll_interval=self.poll_interval
+            self.folders, self.requested_mode, poll_interval=self.poll_interval, gate=gate
         )
         if note:
             self._note(note)
@@ -248,9 +259,32 @@ class Sentinel:
                     )
         self.detector = _make_detector(Detector, self.folders, self.allowlist)
         self._warm_up(Detector)
-        backend.arm()
+        try:
+            backend.arm()
+        except BaseException:
+            if gate is not None:
+                gate.close()
+            raise
         self._backend = backend
         self.mode = backend.mode
+        self.gate = getattr(backend, "gate", None)
+        gate_note = getattr(backend, "gate_note", None)
+        if gate is not None and self.gate is None:
+            gate.close()
+            if self.mode == "fanotify":
+                self._note(
+                    _(
+                        "fanotify cannot hold the opens of the protected files ({reason}): "
+                        "a writer is stopped once its files are judged, and a fast one may "
+                        "be dozens of files ahead by then."
+                    ).format(reason=gate_note)
+                )
+        elif self.gate is not None and gate_note:
+            self._note(
+                _("Some opens cannot be held ({reason}): those folders are watched only.").format(
+                    reason=gate_note
+                )
+            )
         if self.store is not None:
             from rempart.store import incidents as records
 
@@ -303,6 +337,8 @@ class Sentinel:
             thread.join(timeout=30)
         if self._backend is not None:
             self._backend.release()
+        if self.gate is not None:
+            self.gate.close()
         if self.store is not None:
             self._save_baseline()
             if self.run_id is not None:
@@ -354,6 +390,23 @@ class Sentinel:
             self._queue.put_nowait(event)
         except queue.Full:
             self._overflowed.set()  # the analyser will rescan
+            return
+        if self.gate is not None:
+            # After the put: counted once it can be judged.
+            self.gate.queued(event.pid, event.kind, event.path, event.is_dir)
+
+    def _exempt(self, pid: int) -> bool:
+        """An allow-listed process (by name or executable): the gate never holds it."""
+        try:
+            proc = psutil.Process(pid)
+            name = proc.name()
+        except psutil.Error:
+            return False
+        try:
+            exe: str | None = proc.exe()
+        except psutil.Error:
+            exe = None
+        return self.allowlist.process_allowed(name, exe)
 
     def _urgent(self) -> None:
         """Run this thread ahead of ordinary processes (Linux: niceness is per thread; needs
@@ -398,6 +451,13 @@ class Sentinel:
             try:
                 self.events_seen += 1
                 self._handle(event)
+            except Exception as exc:
+                if len(self.errors) < 100:
+                    self.errors.append(f"{event.path}: {type(exc).__name__}: {exc}")
+            finally:
+                if self.gate is not None:
+                    self.gate.judged()
+            try:
                 if self._frozen:
                     self._thaw_expired()
                 if self._overflowed.is_set() and self._queue.empty():
@@ -407,7 +467,7 @@ class Sentinel:
                         self._rescan(root)
             except Exception as exc:
                 if len(self.errors) < 100:
-                    self.errors.append(f"{event.path}: {type(exc).__name__}: {exc}")
+                    self.errors.append(f"rescan: {type(exc).__name__}: {exc}")
             with self._progress:
                 self.recent_paths.append(event.path)
                 self._progress.notify_all()
@@ -437,6 +497,9 @@ class Sentinel:
         while not self._stopping.wait(IO_SAMPLE if sample_io else HEARTBEAT):
             if sample_io:
                 self._io.sample()
+            if self.gate is not None:
+                self.gate.forget_gone()
+                self._say_late()
             if time.monotonic() >= next_beat:
                 next_beat = time.monotonic() + HEARTBEAT
                 if self.store is not None and self.run_id is not None:
@@ -446,6 +509,20 @@ class Sentinel:
                         records.beat(self.store, self.run_id)
                     except Exception as exc:
                         self.errors.append(f"heartbeat: {exc}")
+
+    def _say_late(self) -> None:
+        """Say (once per heartbeat at most) that opens were let through unjudged: the
+        analysis is behind, and the bound on losses holds no more while it is."""
+        assert self.gate is not None
+        late = self.gate.late
+        if late > self._late_said:
+            self._note(
+                _(
+                    "The analysis fell behind: {n} open(s) let through after {ms:.0f} ms "
+                    "without a verdict (the computer is very busy)."
+                ).format(n=late - self._late_said, ms=self.gate.deadline * 1000)
+            )
+            self._late_said = late
 
     # -- analysis ------------------------------------------------------------------------
 
@@ -567,10 +644,16 @@ class Sentinel:
 
     def _thaw_expired(self) -> None:
         """Thaw writers whose grace is over, once the events queued while they were frozen
-        are judged (or, under a flood of other events, two seconds later at most)."""
+        are judged (or, under a flood of other events, two seconds later at most). With the
+        gate, as soon as the writer's own events are judged: its next open waits for the
+        verdict on anything it writes next, so holding it longer only delays it (and the
+        verdict on its next file)."""
         now = time.monotonic()
+        gate = self.gate
         for pid, until in list(self._frozen.items()):
-            if until <= now and (self._queue.empty() or until + 2.0 <= now):
+            if (gate is not None and gate.clear(pid)) or (
+                until <= now and (self._queue.empty() or until + 2.0 <= now)
+            ):
                 del self._frozen[pid]
                 self._frozen_at.pop(pid, None)
                 thaw(pid)
@@ -642,7 +725,12 @@ class Sentinel:
             existing.score = max(existing.score, float(verdict.score))
             return
         pid = verdict.pid if verdict.pid is not None else event.pid
+        gate = self.gate
         if pid is not None:
+            if gate is not None and not self.allowlist.process_allowed(
+                verdict.process or event.process
+            ):
+                gate.condemn(pid)  # its opens are denied now, before it is even frozen
             self._frozen.pop(pid, None)
             result = stop(
                 pid,
@@ -651,6 +739,11 @@ class Sentinel:
                 name=verdict.process or event.process,
                 frozen_at=self._frozen_at.pop(pid, None),
             )
+            if gate is not None:
+                if result.action == "named":  # left alone (allow-listed, untouchable)
+                    gate.pardon(pid)
+                for child in result.children:
+                    gate.condemn(child)
         else:
             found = candidates(self._folder_of(path), self._io, self.allowlist)
             result = ResponseResult("named", candidates=found)
@@ -689,6 +782,14 @@ class Sentinel:
         incident.add(result.action, detail=_response_detail(result))
         for note in result.notes:
             incident.add("note", detail=note)
+        if gate is not None and pid is not None:
+            held = gate.figures_of(pid)
+            incident.add(
+                "gate",
+                detail=f"{held.held} open(s) held ({held.waited * 1000:.0f} ms in all), "
+                f"{held.late} let through at the {gate.deadline:g} s deadline, "
+                f"{held.denied} denied",
+            )
         self._open[actor] = incident
         if self.store is not None:
             self._save_new(incident)
@@ -715,6 +816,9 @@ class Sentinel:
         for actor, incident in list(self._open.items()):
             if now - incident.last_mono >= INCIDENT_QUIET:
                 del self._open[actor]
+                if self.gate is not None and incident.actor_pid is not None:
+                    denied = self.gate.figures_of(incident.actor_pid).denied
+                    incident.add("gate", detail=f"{denied} open(s) denied in all")
                 self._after.put(("close", incident))
 
     # -- after the response ----------------------------------------------------------------

@@ -29,7 +29,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from rempart.core.errors import RempartError
 from rempart.i18n import _
@@ -101,18 +101,22 @@ class KernelQueue:
             ready = poller.poll()
             if any(fd == self._wake_r for fd, _ in ready):
                 return
-            while True:
-                try:
-                    buf = os.read(self._fd, 256 * 1024)
-                except BlockingIOError:
-                    break
-                except OSError as exc:
-                    if exc.errno == errno.EINTR:
-                        continue
-                    raise
-                if not buf:
-                    break
-                self._parse(buf, emit)
+            self._drain(emit)
+
+    def _drain(self, emit: Emit) -> None:
+        """Read and parse everything the kernel has queued (the descriptor is non-blocking)."""
+        while True:
+            try:
+                buf = os.read(self._fd, 256 * 1024)
+            except BlockingIOError:
+                return
+            except OSError as exc:
+                if exc.errno == errno.EINTR:
+                    continue
+                raise
+            if not buf:
+                return
+            self._parse(buf, emit)
 
     def close(self) -> None:
         if self._wake_w >= 0:
@@ -270,10 +274,12 @@ def available_modes() -> dict[str, str | None]:
 
 
 def choose_backend(
-    roots: Sequence[Path], mode: str = "auto", *, poll_interval: float = 0.5
+    roots: Sequence[Path], mode: str = "auto", *, poll_interval: float = 0.5, gate: Any = None
 ) -> tuple[Backend, str | None]:
     """The best backend (or the one asked for) and, when it is not the best, why: the
-    caller says so once to the person (never silently weaker)."""
+    caller says so once to the person (never silently weaker). ``gate``
+    (:class:`rempart.sentinel.gate.Gate`) goes to fanotify, the only backend that can hold
+    an open; whether it could is known once the backend is armed."""
     from rempart.sentinel import fanotify, inotify
 
     reasons = available_modes()
@@ -304,7 +310,7 @@ def choose_backend(
                 "folders every {interval:g} s; the culprit will be named, not stopped at once."
             ).format(system=sys.platform, interval=poll_interval)
     if mode == "fanotify":
-        return fanotify.FanotifyBackend(roots), note
+        return fanotify.FanotifyBackend(roots, gate=gate), note
     if mode == "inotify":
         return inotify.InotifyBackend(roots), note
     return PollBackend(roots, interval=poll_interval), note
