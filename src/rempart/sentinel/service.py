@@ -49,7 +49,7 @@ from rempart.config import AlertSettings, SentinelSettings
 from rempart.i18n import _
 from rempart.sentinel.alerts import Alerter, Delivery
 from rempart.sentinel.allowlist import Allowlist
-from rempart.sentinel.gate import Gate
+from rempart.sentinel.gate import DEADLINE, Gate
 from rempart.sentinel.response import (
     Candidate,
     IoTracker,
@@ -77,6 +77,7 @@ URGENT_NICE = -10  # niceness of the watch and analyser threads (when allowed)
 FREEZE_GRACE = 0.3  # seconds a writer of one encrypted file stays frozen without a verdict
 # (with the gate, only until its queued events are judged: its next open waits anyway)
 IO_SAMPLE = 5.0  # seconds between two samples of I/O counters (when the OS names no writer)
+GATE_DEADLINE = DEADLINE  # seconds an open waits for a verdict at most (then it goes)
 WRITE_REINSPECT = 0.05  # a file being written is inspected again at most this often (s)
 _INSPECTED = ("write", "close_write", "create", "moved_to", "rename")
 _WRITES = (*_INSPECTED, "delete")
@@ -238,7 +239,7 @@ class Sentinel:
             return
         gate = None
         if self.settings.gate and self.settings.response != "alert":
-            gate = Gate(exempt=self._exempt)
+            gate = Gate(deadline=GATE_DEADLINE, exempt=self._exempt)
         backend, note = choose_backend(
             self.folders, self.requested_mode, poll_interval=self.poll_interval, gate=gate
         )
