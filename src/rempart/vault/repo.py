@@ -41,6 +41,7 @@ from rempart.vault.model import DATA, TREE, BlobRef, Node, Snapshot, decode_tree
 
 PACK_SIZE = 16 * 1024 * 1024
 INDEX_EVERY = 8  # packs between two index files during a backup
+UPLOADS = 4  # packs stored at once: a disk (or S3) is fastest with several writes queued
 HEADER_ENTRY = struct.Struct("<B32sII")  # type, id, length, raw_length
 INDEX_ENTRY = struct.Struct("<B32sIII")  # type, id, offset, length, raw_length
 LOCK_TTL = timedelta(minutes=15)
@@ -48,7 +49,7 @@ LOCK_REFRESH = timedelta(minutes=5)
 TRIAL = 16 * 1024
 TRIAL_FROM = 64 * 1024
 
-Buffer = bytes | memoryview  # what a blob's plaintext is handed around as
+Buffer = bytes | bytearray | memoryview  # what a blob's plaintext is handed around as
 
 _local = threading.local()
 
@@ -61,7 +62,7 @@ def object_name(data: bytes) -> str:
 def _compressor() -> zstandard.ZstdCompressor:
     comp: zstandard.ZstdCompressor | None = getattr(_local, "zc", None)
     if comp is None:
-        comp = zstandard.ZstdCompressor(level=3, write_content_size=True)
+        comp = zstandard.ZstdCompressor(level=1, write_content_size=True)
         _local.zc = comp
     return comp
 
@@ -135,9 +136,9 @@ def blob_aad(type_: int, blob_id: bytes) -> bytes:
     return bytes((type_,)) + blob_id
 
 
-def seal_blob(master: MasterKey, type_: int, blob_id: bytes, plaintext: bytes) -> bytes:
+def seal_blob(master: MasterKey, type_: int, blob_id: bytes, plaintext: Buffer) -> bytearray:
     """Compress when it pays, then encrypt (section 4). Thread-safe; releases the GIL."""
-    payload = plaintext
+    payload: Buffer = plaintext
     flag = b"\x00"
     n = len(plaintext)
     worth = True
@@ -148,7 +149,7 @@ def seal_blob(master: MasterKey, type_: int, blob_id: bytes, plaintext: bytes) -
         packed = _compressor().compress(plaintext)
         if len(packed) < n:
             payload, flag = packed, b"\x01"
-    return crypto.encrypt(master.data, flag + payload, blob_aad(type_, blob_id))
+    return crypto.encrypt_buffer(master.data, flag + payload, blob_aad(type_, blob_id))
 
 
 def open_blob(master: MasterKey, type_: int, blob_id: bytes, sealed: bytes) -> bytes:
@@ -604,7 +605,7 @@ class PackWriter:
     index of every pack uploaded since the last index (call it before saving a snapshot).
     """
 
-    def __init__(self, repo: Repository, uploads: int = 2) -> None:
+    def __init__(self, repo: Repository, uploads: int = UPLOADS) -> None:
         self.repo = repo
         self.pack_size = repo.config.pack_size
         self._blobs: list[bytes] = []
@@ -614,7 +615,7 @@ class PackWriter:
         self._uploads: list[Future[tuple[str, list[tuple[int, bytes, int, int, int]], int]]] = []
         self._pool = ThreadPoolExecutor(max_workers=uploads, thread_name_prefix="rempart-upload")
         self._done: dict[str, list[tuple[int, bytes, int, int, int]]] = {}
-        self._max_inflight = uploads * 2
+        self._max_inflight = uploads + 1
         self.bytes_added = 0
         self.blobs_added = 0
         self.packs_added = 0
@@ -656,6 +657,7 @@ class PackWriter:
     ) -> tuple[str, list[tuple[int, bytes, int, int, int]], int]:
         header = crypto.encrypt(self.repo.master.data, encode_pack_header(entries), crypto.AAD_PACK)
         pack = b"".join([*blobs, header, struct.pack("<I", len(header))])
+        blobs.clear()  # the pack holds them now: half the memory while it is stored
         name = object_name(pack)
         self.repo.backend.put("data", name, pack)
         placed = []
