@@ -319,3 +319,43 @@ def test_unknown_content_is_refused(tmp_path: Path) -> None:
     path.write_bytes(b"\xff\xd8\xff\xe0 not a feed")
     with pytest.raises(DataError, match="not a feed"):
         import_path(path)
+
+
+def test_records_cut_by_every_read_boundary_import_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The feed is read a window at a time: an item, a string, an escape or a number cut by
+    the end of a read is decoded whole once the next read has come."""
+    from rempart.vulns.feeds import nvd
+
+    sample = shared_data("nvd", "nvdcve-2.0-sample.json")
+    expected = {r.id: r for r in nvd.NvdFeed(sample).records()}
+    assert len(expected) == 35
+    for size in (1, 7, 4096):
+        monkeypatch.setattr(nvd, "WINDOW_READ", size)
+        got = {r.id: r for r in nvd.NvdFeed(sample).records()}
+        assert got == expected, size
+
+
+@pytest.mark.parametrize(
+    ("mangle", "message"),
+    [
+        (lambda t: t.replace('"CVE-2035-0700",', '"CVE-2035-0700" "x",', 1), "record 700"),
+        (lambda t: t + ' {"more": 1}', "data after the end"),
+        (lambda t: t.replace('}, {"cve"', '} {"cve"', 1), "expected ','"),
+    ],
+)
+def test_broken_json_mid_file_is_refused_with_where(
+    tmp_path: Path, mangle: object, message: str
+) -> None:
+    _import_good_sample()
+    records = [_record(f"CVE-2035-{n:04d}", "2035", "1") for n in range(1, 1000)]
+    text = json.dumps(_envelope(records))
+    bad = tmp_path / "broken.json"
+    bad.write_text(mangle(text), encoding="utf-8")  # type: ignore[operator]
+    with pytest.raises(DataError, match=message) as caught:
+        import_path(bad)
+    assert "not valid" in str(caught.value) or "not a valid" in str(caught.value)
+    _still_answers()
+    with _kb() as kb:
+        assert kb.cve("CVE-2035-0001") is None

@@ -160,6 +160,10 @@ def test_applicable_gives_the_same_rows_as_checking_every_candidate(tmp_path: Pa
                 slow = {r for r in rows if cpe_match_applies(r, version)}
                 fast = set(kb.applicable(vendor, product, version))
                 assert fast == slow, (vendor, product, version)
+                ids = kb.applicable_ids(vendor, product, version)
+                assert ids == list(
+                    dict.fromkeys(r.cve_id for r in kb.applicable(vendor, product, version))
+                )
                 checked += len(slow)
         assert checked > 50  # the comparison saw real matches, not only empty sets
 
@@ -214,10 +218,23 @@ def test_applicable_agrees_on_many_generated_ranges(tmp_path: Path) -> None:
         rows = kb.candidates("acme", "pacs")
         assert len(rows) == 300
         total = 0
-        for n in range(300):
-            v = version() if n % 3 else rng.choice(rows).version  # exact hits too
+        bounds = [
+            b
+            for r in rows
+            for b in (
+                r.version_start_including,
+                r.version_start_excluding,
+                r.version_end_including,
+                r.version_end_excluding,
+            )
+            if b
+        ]
+        for n in range(600):
+            # exact hits, and versions equal to a bound (where included and excluded differ)
+            v = (version(), rng.choice(rows).version, rng.choice(bounds))[n % 3]
             fast = set(kb.applicable("acme", "pacs", v))
             assert fast == {r for r in rows if cpe_match_applies(r, v)}, v
+            assert set(kb.applicable_ids("acme", "pacs", v)) == {r.cve_id for r in fast}, v
             total += len(fast)
         assert total > 0
 

@@ -568,9 +568,13 @@ def _kb_matches(facts: _Facts, kb: Any, base: CuratedBase) -> Iterator[VulnMatch
             fr=f"Mettre à jour {name} vers une version corrigée (voir la fiche NVD).",
             en=f"Update {name} to a fixed version (see the NVD entry).",
         )
-        # applicable(): the rows whose version or range holds ``version`` (the store leaves
-        # out, in SQL, the ranges that end before it: 1,000 services in under a second).
-        ids = [_row_cve(row) for row in kb.applicable(vendor, product, version)]
+        # applicable_ids(): the CVEs of the rows whose version or range holds ``version`` (the
+        # store leaves out, in SQL, the ranges that end before it: 1,000 services in under a
+        # second).
+        if hasattr(kb, "applicable_ids"):
+            ids: list[str | None] = list(kb.applicable_ids(vendor, product, version))
+        else:
+            ids = [_row_cve(row) for row in kb.applicable(vendor, product, version)]
         # The curated facts (and their own ranges) decide for the CVEs they know.
         new_ids = [c for c in dict.fromkeys(ids) if c is not None and base.get(c) is None]
         if hasattr(kb, "prefetch"):

@@ -21,17 +21,24 @@ Schema (version :data:`SCHEMA_VERSION`)::
     cpe_match(cve_id, criteria, part, vendor, product, version, update_,
               version_start_including, version_start_excluding,
               version_end_including, version_end_excluding, vulnerable,
-              lo_key, hi_key, exact_key)
-        INDEX (vendor, product, hi_key), INDEX (cve_id)
+              lo_key, hi_key, exact_key, decided)
+        INDEX (vendor, product, exact_key, hi_key), INDEX (cve_id)
 
 ``lo_key``/``hi_key`` (the lower and upper bound of a range, and ``exact_key`` the
 criteria's own version for rows without one) are :func:`range_key` texts: the first three
 numbers of a plain dotted version, zero-padded so that SQLite's text order is the version
-order. A side that says nothing (no bound, or one that is not a plain number) is
-:data:`NO_LOW` (``""``) below, :data:`NO_HIGH` (``"~"``) above, and :data:`ANY_EXACT`
-(``""``) for the exact key; ``exact_key`` is ``-`` for "not applicable". Never NULL, so that
+order. An upper bound that holds its own version (``versionEndIncluding``, or one cut to
+three numbers) carries :data:`INCLUSIVE` after its key, so that ``hi_key > key`` says
+"ends after, or at, the version" for both kinds of end. A side that says nothing (no
+bound, or one that is not a plain number) is :data:`NO_LOW` (``""``) below,
+:data:`NO_HIGH` (``"~"``) above, and :data:`ANY_EXACT` (``""``) for the exact key;
+``exact_key`` is ``-`` for "not applicable". Never NULL, so that
 :meth:`KnowledgeBase.applicable` leaves out, inside SQLite and along the index
-``(vendor, product, hi_key)``, the rows that certainly do not hold the version asked about.
+``(vendor, product, exact_key, hi_key)``, the rows that certainly do not hold the version
+asked about: one seek for the ranges that end at or after it, one for the exact rows of
+its key. ``decided`` is 1 when the keys say everything the row says (every bound a plain
+version of at most three numbers, no ``versionStartExcluding``, no update): for a service
+version of that shape too, a row the filter keeps applies, and the comparator is not asked.
     kev(cve_id PRIMARY KEY, vendor, product, name, date_added, due_date,
         known_ransomware, notes, required_action)
     epss(cve_id PRIMARY KEY, score, percentile, date)
@@ -58,7 +65,7 @@ from rempart import config
 from rempart.core.errors import DataError
 from rempart.i18n import _
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 FILENAME = "vulns.db"
 BATCH = 5000
 
@@ -97,7 +104,8 @@ CREATE TABLE IF NOT EXISTS cpe_match (
     vulnerable INTEGER NOT NULL,
     lo_key TEXT,
     hi_key TEXT,
-    exact_key TEXT
+    exact_key TEXT,
+    decided INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS kev (
     cve_id TEXT PRIMARY KEY,
@@ -118,7 +126,7 @@ CREATE TABLE IF NOT EXISTS epss (
 );
 """
 _INDEXES = """
-CREATE INDEX IF NOT EXISTS cpe_match_vendor_product ON cpe_match (vendor, product, hi_key);
+CREATE INDEX IF NOT EXISTS cpe_match_key ON cpe_match (vendor, product, exact_key, hi_key);
 CREATE INDEX IF NOT EXISTS cpe_match_cve ON cpe_match (cve_id);
 """
 
@@ -202,7 +210,7 @@ class FeedState:
 # One ``cpe_match`` row in column order (plain tuples: a full NVD import writes over a
 # million of them, and a tuple costs a fraction of a frozen dataclass):
 # (criteria, part, vendor, product, version, update, start_including, start_excluding,
-#  end_including, end_excluding, vulnerable, lo_key, hi_key, exact_key)
+#  end_including, end_excluding, vulnerable, lo_key, hi_key, exact_key, decided)
 MatchTuple = tuple[
     str,
     str,
@@ -218,11 +226,13 @@ MatchTuple = tuple[
     str,
     str,
     str,
+    int,
 ]
 
 _PLAIN = re.compile(r"\d{1,9}(?:\.\d{1,9}){0,7}")
 KEY_PARTS = 3  # numbers of a version kept in its key
 NO_LOW, NO_HIGH, ANY_EXACT = "", "~", ""  # a side that says nothing (sorts below/above keys)
+INCLUSIVE = "!"  # after an upper bound's key: the bound holds its own version (sorts below ".")
 
 
 @functools.lru_cache(maxsize=65_536)  # a feed repeats the same bounds thousands of times
@@ -243,6 +253,15 @@ def range_key(text: str | None) -> str | None:
     parts = [int(p) for p in text.split(".")[:KEY_PARTS]]
     parts += [0] * (KEY_PARTS - len(parts))
     return ".".join(f"{p:09d}" for p in parts)
+
+
+@functools.lru_cache(maxsize=65_536)
+def is_short(text: str | None) -> bool:
+    """Whether a version is plain with at most three numbers: its key is the whole version."""
+    if not text:
+        return False
+    text = text.strip()
+    return text.count(".") < KEY_PARTS and _PLAIN.fullmatch(text) is not None
 
 
 @dataclass(frozen=True)
@@ -344,42 +363,50 @@ class KnowledgeBase:
         holds them equal), faster for products with thousands of rows: when the version is
         a plain dotted number, rows whose range ends before it or starts after it (on the
         first three numbers), exact rows of another version and rows that are not vulnerable
-        are left out by SQLite before any row is built.
+        are left out by SQLite before any row is built; a kept row whose keys say
+        everything (``decided``) is not checked again when the version is short.
         """
         from rempart.vulns.feeds.cpe import cpe_match_applies
 
         key = range_key(version) if scheme is None else None
         if key is None:
             rows = self.candidates(vendor, product)
-        else:
-            rows = self._rows(
-                _SELECT_ROWS
-                + " AND hi_key >= ? AND lo_key <= ? AND exact_key IN (?, ?) AND vulnerable = 1",
-                (vendor.lower(), product.lower(), key, key, ANY_EXACT, key),
+            return [r for r in rows if cpe_match_applies(r, version, scheme=scheme)]
+        short = is_short(version)
+        found = self._query(_SELECT_ROWS + _NARROW, self._narrow(vendor, product, key))
+        return [
+            row
+            for row, decided in ((_match_row(r), r[12]) for r in found)
+            if (decided and short) or cpe_match_applies(row, version)
+        ]
+
+    def applicable_ids(self, vendor: str, product: str, version: str) -> list[str]:
+        """The CVE ids of :meth:`applicable`'s rows, each once, in row order: what matching
+        needs, without building a row object for the rows the keys decide."""
+        from rempart.vulns.feeds.cpe import cpe_match_applies
+
+        key = range_key(version)
+        if key is None:
+            return list(dict.fromkeys(r.cve_id for r in self.applicable(vendor, product, version)))
+        short = is_short(version)
+        found = self._query(_SELECT_ROWS + _NARROW, self._narrow(vendor, product, key))
+        return list(
+            dict.fromkeys(
+                r[0]
+                for r in found
+                if (r[12] and short) or cpe_match_applies(_match_row(r), version)
             )
-        return [r for r in rows if cpe_match_applies(r, version, scheme=scheme)]
+        )
+
+    @staticmethod
+    def _narrow(vendor: str, product: str, key: str) -> tuple[str, ...]:
+        return (vendor.lower(), product.lower(), ANY_EXACT, key, key, key)
 
     def _load_candidates(self, vendor: str, product: str) -> tuple[CpeMatchRow, ...]:
         return tuple(self._rows(_SELECT_ROWS, (vendor, product)))
 
     def _rows(self, sql: str, params: Sequence[object]) -> list[CpeMatchRow]:
-        return [
-            CpeMatchRow(
-                cve_id=r[0],
-                criteria=r[1],
-                version=r[2] or "*",
-                version_start_including=r[3],
-                version_start_excluding=r[4],
-                version_end_including=r[5],
-                version_end_excluding=r[6],
-                vulnerable=bool(r[7]),
-                part=r[8] or "*",
-                vendor=r[9],
-                product=r[10],
-                update=r[11] or "*",
-            )
-            for r in self._query(sql, params)
-        ]
+        return [_match_row(r) for r in self._query(sql, params)]
 
     def _remember(self, table: str, cve_id: str, load: Callable[[str], Any]) -> Any:
         key = (table, cve_id.upper())
@@ -505,8 +532,28 @@ def _kev_row(r: Sequence[Any]) -> KevRow:
 _SELECT_ROWS = (
     "SELECT cve_id, criteria, version, version_start_including, version_start_excluding,"
     " version_end_including, version_end_excluding, vulnerable, part, vendor, product,"
-    " update_ FROM cpe_match WHERE vendor = ? AND product = ?"
+    " update_, decided FROM cpe_match WHERE vendor = ? AND product = ?"
 )
+# The rows that may hold a version of key K: ranges (exact_key "") that end after K, and
+# exact rows of K, both along the index; then ranges that start after K are left out.
+_NARROW = " AND exact_key IN (?, ?) AND hi_key > ? AND lo_key <= ? AND vulnerable = 1"
+
+
+def _match_row(r: Sequence[Any]) -> CpeMatchRow:
+    return CpeMatchRow(
+        cve_id=r[0],
+        criteria=r[1],
+        version=r[2] or "*",
+        version_start_including=r[3],
+        version_start_excluding=r[4],
+        version_end_including=r[5],
+        version_end_excluding=r[6],
+        vulnerable=bool(r[7]),
+        part=r[8] or "*",
+        vendor=r[9],
+        product=r[10],
+        update=r[11] or "*",
+    )
 
 
 def _schema_version(db: sqlite3.Connection) -> int | None:
@@ -762,8 +809,8 @@ class KnowledgeWriter:
         db.executemany(
             "INSERT INTO cpe_match (cve_id, criteria, part, vendor, product, version, update_,"
             " version_start_including, version_start_excluding, version_end_including,"
-            " version_end_excluding, vulnerable, lo_key, hi_key, exact_key)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " version_end_excluding, vulnerable, lo_key, hi_key, exact_key, decided)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(r.id, *m) for r in records for m in r.matches],
         )
         self._known_ids = True
