@@ -382,21 +382,28 @@ class KnowledgeBase:
 
     def applicable_ids(self, vendor: str, product: str, version: str) -> list[str]:
         """The CVE ids of :meth:`applicable`'s rows, each once, in row order: what matching
-        needs, without building a row object for the rows the keys decide."""
+        needs, without building a row object for the rows the keys decide. The CVSS score,
+        KEV entry and EPSS score of each come in the same query (joined), so that the
+        :meth:`cvss`, :meth:`kev` and :meth:`epss` that follow need none."""
         from rempart.vulns.feeds.cpe import cpe_match_applies
 
         key = range_key(version)
         if key is None:
             return list(dict.fromkeys(r.cve_id for r in self.applicable(vendor, product, version)))
         short = is_short(version)
-        found = self._query(_SELECT_ROWS + _NARROW, self._narrow(vendor, product, key))
-        return list(
-            dict.fromkeys(
-                r[0]
-                for r in found
-                if (r[12] and short) or cpe_match_applies(_match_row(r), version)
-            )
-        )
+        ids: dict[str, None] = {}
+        for r in self._query(_FACTS_SQL, self._narrow(vendor, product, key)):
+            cve_id = r[0]
+            if cve_id in ids or not (
+                (r[12] and short) or cpe_match_applies(_match_row(r), version)
+            ):
+                continue
+            ids[cve_id] = None
+            self._put(("cvss", cve_id), None if r[13] is None else float(r[13]))
+            self._put(("epss", cve_id), None if r[14] is None else float(r[14]))
+            kev = r[15:]
+            self._put(("kev", cve_id), None if kev[0] is None else _kev_row(kev))
+        return list(ids)
 
     @staticmethod
     def _narrow(vendor: str, product: str, key: str) -> tuple[str, ...]:
@@ -527,6 +534,19 @@ _KEV_COLUMNS = (
 
 def _kev_row(r: Sequence[Any]) -> KevRow:
     return KevRow(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6]), r[7], r[8])
+
+
+# applicable_ids(): the rows of _SELECT_ROWS + _NARROW, with their CVE's facts joined.
+_FACTS_SQL = (
+    "SELECT m.cve_id, m.criteria, m.version, m.version_start_including,"
+    " m.version_start_excluding, m.version_end_including, m.version_end_excluding,"
+    " m.vulnerable, m.part, m.vendor, m.product, m.update_, m.decided, c.cvss_score, e.score, "
+    + ", ".join(f"k.{c}" for c in _KEV_COLUMNS)
+    + " FROM cpe_match m LEFT JOIN cve c ON c.id = m.cve_id"
+    " LEFT JOIN epss e ON e.cve_id = m.cve_id LEFT JOIN kev k ON k.cve_id = m.cve_id"
+    " WHERE m.vendor = ? AND m.product = ? AND m.exact_key IN (?, ?) AND m.hi_key > ?"
+    " AND m.lo_key <= ? AND m.vulnerable = 1"
+)
 
 
 _SELECT_ROWS = (
