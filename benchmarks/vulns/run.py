@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import os
 import random
 import resource
 import shutil
@@ -357,6 +358,7 @@ def main() -> None:
         child(args.child)
         return
     work = Path(tempfile.mkdtemp(prefix="rempart-bench-vulns-"))
+    failed = True
     try:
         feed = work / "nvdcve-2.0-bench.json.gz"
         start = time.perf_counter()
@@ -389,7 +391,13 @@ def main() -> None:
         match = run_child("match", str(db), str(services_file), "matcher")
 
         rows = [
-            ("ijson parse only (floor)", parse["seconds"], parse["peak_mb"], "", ""),
+            (
+                "ijson parse only (a streaming parser's floor)",
+                parse["seconds"],
+                parse["peak_mb"],
+                "",
+                "",
+            ),
             (
                 f"import NVD feed ({nvd['records']:,} CVEs)",
                 nvd["seconds"],
@@ -438,12 +446,24 @@ def main() -> None:
             f"\nstore: {nvd['stats']['cves']:,} CVEs, {nvd['stats']['cpe_matches']:,} CPE match "
             f"rows, {nvd['db_mb']:.0f} MB on disk"
         )
+        verdicts = [
+            (f"import < {TARGET_IMPORT_S:.0f} s", nvd["seconds"] < TARGET_IMPORT_S),
+            (f"import peak < {TARGET_IMPORT_MB:.0f} MB", nvd["peak_mb"] < TARGET_IMPORT_MB),
+            (f"match 1,000 services < {TARGET_MATCH_S:.0f} s", match["seconds"] < TARGET_MATCH_S),
+        ]
+        print()
+        for name, met in verdicts:
+            print(f"  {name:<34} {'met' if met else 'NOT MET'}")
+        print(f"load average at end: {tuple(round(x, 2) for x in os.getloadavg())}")
+        failed = not all(met for _, met in verdicts)
         if args.keep:
             args.keep.mkdir(parents=True, exist_ok=True)
             for path in (feed, services_file, db):
                 shutil.copy2(path, args.keep / path.name)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    if failed:
+        sys.exit(1)
 
 
 if __name__ == "__main__":
