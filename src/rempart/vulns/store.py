@@ -372,31 +372,20 @@ class KnowledgeBase:
         if key is None:
             rows = self.candidates(vendor, product)
             return [r for r in rows if cpe_match_applies(r, version, scheme=scheme)]
-        short = is_short(version)
-        found = self._query(_SELECT_ROWS + _NARROW, self._narrow(vendor, product, key))
-        return [
-            row
-            for row, decided in ((_match_row(r), r[12]) for r in found)
-            if (decided and short) or cpe_match_applies(row, version)
-        ]
+        return [_match_row(r) for r in self._narrowed(vendor, product, version, key)]
 
     def applicable_ids(self, vendor: str, product: str, version: str) -> list[str]:
         """The CVE ids of :meth:`applicable`'s rows, each once, in row order: what matching
         needs, without building a row object for the rows the keys decide. The CVSS score,
         KEV entry and EPSS score of each come in the same query (joined), so that the
         :meth:`cvss`, :meth:`kev` and :meth:`epss` that follow need none."""
-        from rempart.vulns.feeds.cpe import cpe_match_applies
-
         key = range_key(version)
         if key is None:
             return list(dict.fromkeys(r.cve_id for r in self.applicable(vendor, product, version)))
-        short = is_short(version)
         ids: dict[str, None] = {}
-        for r in self._query(_FACTS_SQL, self._narrow(vendor, product, key)):
+        for r in self._narrowed(vendor, product, version, key):
             cve_id = r[0]
-            if cve_id in ids or not (
-                (r[12] and short) or cpe_match_applies(_match_row(r), version)
-            ):
+            if cve_id in ids:
                 continue
             ids[cve_id] = None
             self._put(("cvss", cve_id), None if r[13] is None else float(r[13]))
@@ -404,6 +393,18 @@ class KnowledgeBase:
             kev = r[15:]
             self._put(("kev", cve_id), None if kev[0] is None else _kev_row(kev))
         return list(ids)
+
+    def _narrowed(
+        self, vendor: str, product: str, version: str, key: str
+    ) -> Iterator[tuple[Any, ...]]:
+        """The rows of :data:`_FACTS_SQL` that hold ``version`` (of key ``key``): SQLite keeps
+        those the keys allow, the comparator decides those the keys cannot (``decided``)."""
+        from rempart.vulns.feeds.cpe import cpe_match_applies
+
+        short = is_short(version)
+        for r in self._query(_FACTS_SQL, self._narrow(vendor, product, key)):
+            if (r[12] and short) or cpe_match_applies(_match_row(r), version):
+                yield r
 
     @staticmethod
     def _narrow(vendor: str, product: str, key: str) -> tuple[str, ...]:
@@ -536,7 +537,9 @@ def _kev_row(r: Sequence[Any]) -> KevRow:
     return KevRow(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6]), r[7], r[8])
 
 
-# applicable_ids(): the rows of _SELECT_ROWS + _NARROW, with their CVE's facts joined.
+# The rows that may hold a version of key K, with their CVE's facts joined: ranges (exact_key
+# "") that end after K and exact rows of K, both along the index; then ranges that start
+# after K are left out. Columns 0-11 as in _SELECT_ROWS, 12 decided, 13 CVSS, 14 EPSS, 15- KEV.
 _FACTS_SQL = (
     "SELECT m.cve_id, m.criteria, m.version, m.version_start_including,"
     " m.version_start_excluding, m.version_end_including, m.version_end_excluding,"
@@ -552,11 +555,8 @@ _FACTS_SQL = (
 _SELECT_ROWS = (
     "SELECT cve_id, criteria, version, version_start_including, version_start_excluding,"
     " version_end_including, version_end_excluding, vulnerable, part, vendor, product,"
-    " update_, decided FROM cpe_match WHERE vendor = ? AND product = ?"
+    " update_ FROM cpe_match WHERE vendor = ? AND product = ?"
 )
-# The rows that may hold a version of key K: ranges (exact_key "") that end after K, and
-# exact rows of K, both along the index; then ranges that start after K are left out.
-_NARROW = " AND exact_key IN (?, ?) AND hi_key > ? AND lo_key <= ? AND vulnerable = 1"
 
 
 def _match_row(r: Sequence[Any]) -> CpeMatchRow:
