@@ -16,9 +16,10 @@
    measured;
 3. the sentinel idle for ``--idle`` seconds (60), then during the benign suite (zip, AES
    7z, 200 x-rays, Office saves, SQLite, copy, unpack, gzip rotation): CPU time of the
-   sentinel's own threads (psutil, per thread) over wall time, and false alarms; then the
-   same suite under a sentinel without the gate, to show what holding the opens costs the
-   practice's work (seconds per workload, side by side);
+   sentinel's own threads (psutil, per thread) over wall time, false alarms, and what the
+   gate made each workload wait; then what the gate adds to every open of a protected file
+   (a process opening the 2,000 files under a sentinel with the gate, without, and none, in
+   turn);
 4. prints everything beside the targets and CryptoDrop's published median (10 files lost,
    Scaife et al., ICDCS 2016) — the same measure of the peer, taken from its paper since
    it cannot run here.
@@ -36,6 +37,7 @@ import argparse
 import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -77,11 +79,12 @@ def _sentinel(data: Path, mode: str, gate: bool = True) -> Any:
 
 def _gate_figures(sentinel: Any) -> str:
     gate = sentinel.gate
+    freezes = f"provisional freezes: {sentinel.provisional_freezes}"
     if gate is None:
-        return "gate off"
+        return f"gate off; {freezes}"
     return (
-        f"gate: {gate.held} held (max {gate.max_wait * 1000:.0f} ms), {gate.late} late, "
-        f"{gate.denied} denied"
+        f"gate: {gate.held} held ({gate.waited * 1000:.0f} ms in all, max "
+        f"{gate.max_wait * 1000:.0f} ms), {gate.late} late, {gate.denied} denied; {freezes}"
     )
 
 
@@ -174,18 +177,33 @@ def measure_idle(args: argparse.Namespace, sandbox: Any) -> float | None:
 def measure_benign(
     args: argparse.Namespace, sandbox: Any, gate: bool, label: str = "benign"
 ) -> dict[str, Any] | None:
+    """The benign suite under a sentinel: false alarms, the sentinel's CPU, and what the
+    gate made each workload wait (the only thing it adds to their work besides the cost of
+    every open, measured by :func:`measure_open_cost`)."""
     if args.skip_benign:
         return None
     sentinel = _sentinel(sandbox.data, args.mode, gate)
+    held: dict[str, str] = {}
+    before = [0, 0.0]
+
+    def on_done(result: Any) -> None:  # what the gate did during this workload
+        if sentinel.gate is not None:
+            count, seconds = sentinel.gate.held, sentinel.gate.waited
+            held[result.name] = (
+                f"  held {count - before[0]} ({(seconds - before[1]) * 1000:.0f} ms)"
+            )
+            before[:] = [count, seconds]
+
     try:
         cpu0, wall0 = _sentinel_cpu(), time.monotonic()
-        results = benign.run_benign_drill(sandbox, sentinel)
+        results = benign.run_benign_drill(sandbox, sentinel, on_done=on_done)
         cpu1, wall1 = _sentinel_cpu(), time.monotonic()
     finally:
         sentinel.stop()
     for r in results:
         print(
             f"  {label} {r.name:8} {r.seconds:6.2f} s  alarms={r.alarms} finished={r.ok}"
+            + held.get(r.name, "")
             + (f"  ({'; '.join(r.reasons)[:120]})" if r.reasons else ""),
             flush=True,
         )
@@ -197,23 +215,64 @@ def measure_benign(
         "seconds": wall1 - wall0,
         "workloads": {r.name: r.alarms for r in results},
         "workload_seconds": {r.name: r.seconds for r in results},
+        "workload_held": held,
         "gate": sentinel.gate is not None,
         "late": sentinel.gate.late if sentinel.gate is not None else 0,
+        "held": sentinel.gate.held if sentinel.gate is not None else 0,
+        "held_seconds": sentinel.gate.waited if sentinel.gate is not None else 0.0,
     }
 
 
-def print_gate_cost(day: dict[str, Any], peer: dict[str, Any]) -> None:
-    """The benign suite with the gate beside the same suite without it: seconds each."""
-    print(f"\n{'workload':10} {'gate (s)':>9} {'no gate (s)':>12} {'ratio':>6}")
-    for name, seconds in day["workload_seconds"].items():
-        other = peer["workload_seconds"].get(name)
-        ratio = f"{seconds / other:.2f}" if other else "-"
-        print(f"{name:10} {seconds:>9.2f} {other or 0:>12.2f} {ratio:>6}")
-    total, other_total = (
-        sum(day["workload_seconds"].values()),
-        sum(peer["workload_seconds"].values()),
+OPENER = """
+import sys, time
+files = sys.stdin.read().split("\\n")[:-1]
+began = time.perf_counter()
+for name in files:
+    with open(name, "rb") as fh:
+        fh.read(1)
+print(time.perf_counter() - began)
+"""
+
+
+def measure_open_cost(args: argparse.Namespace, sandbox: Any) -> dict[str, float] | None:
+    """What every open under the protected folders pays for the gate (the kernel waits for
+    the sentinel's answer even when it is "allow at once"): a process of its own opens and
+    reads a byte of every sandbox file, under a sentinel with the gate, one without it, and
+    none; the three in turn, ``--open-rounds`` times, the median per open. Read-only: the
+    sandbox is the same for all (the benign suite is not: it changes the files it works on,
+    so two suites in a row are not the same work)."""
+    if args.open_rounds <= 0:
+        return None
+    names = "".join(f"{path}\n" for path in sorted(sandbox.data_files()))
+    times: dict[str, list[float]] = {"gate": [], "no gate": [], "no sentinel": []}
+    for _round in range(args.open_rounds):
+        for label in times:
+            sentinel = (
+                None
+                if label == "no sentinel"
+                else _sentinel(sandbox.data, args.mode, label == "gate")
+            )
+            try:
+                out = subprocess.run(
+                    [sys.executable, "-c", OPENER],
+                    input=names,
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                    timeout=300,
+                )
+            finally:
+                if sentinel is not None:
+                    sentinel.stop()
+            times[label].append(float(out.stdout) / max(1, names.count("\n")))
+    per_open = {label: statistics.median(values) * 1e6 for label, values in times.items()}
+    print(
+        "  open + read 1 byte, per file (median of "
+        f"{args.open_rounds}): "
+        + ", ".join(f"{label} {value:.1f} µs" for label, value in per_open.items()),
+        flush=True,
     )
-    print(f"{'all':10} {total:>9.2f} {other_total:>12.2f} {total / other_total:>6.2f}")
+    return per_open
 
 
 def main() -> int:
@@ -232,6 +291,9 @@ def main() -> int:
     parser.add_argument(
         "--no-gate", action="store_true", help="without the gate (fanotify permission events)"
     )
+    parser.add_argument(
+        "--open-rounds", type=int, default=3, help="rounds of the open-cost measure (0: none)"
+    )
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
 
@@ -249,9 +311,7 @@ def main() -> int:
         rows = run_families(args, sandbox)
         idle = measure_idle(args, sandbox)
         day = measure_benign(args, sandbox, not args.no_gate)
-        peer = None
-        if day is not None and day["gate"]:
-            peer = measure_benign(args, sandbox, False, label="no gate")
+        opens = None if args.no_gate else measure_open_cost(args, sandbox)
 
     print()
     print(f"{'family':14} {'runs':>4} {'detected':>8} {'lost med/max':>12} "
@@ -298,9 +358,20 @@ def main() -> int:
                          f"{day['false_alarms']} ({day['workloads']})"))  # fmt: skip
         busy = f"{day['cpu_pct']:.2f}% of a core over {day['seconds']:.0f} s"
         verdicts.append(("CPU busy (benign suite) ≤ 10%", day["cpu_pct"] <= TARGET_CPU_BUSY, busy))
-    if day is not None and peer is not None:
-        print_gate_cost(day, peer)
-        print(f"opens let through at the gate's deadline, unjudged: {day['late']}")
+    if opens is not None:
+        extra = opens["gate"] - opens["no gate"]
+        print(
+            f"\nopening a protected file: {opens['gate']:.1f} µs with the gate, "
+            f"{opens['no gate']:.1f} µs without, {opens['no sentinel']:.1f} µs with no sentinel "
+            f"(the gate adds {extra:.1f} µs an open)"
+        )
+    if day is not None and day["gate"]:
+        print(
+            f"the gate held {day['held']} opens of the benign suite, "
+            f"{day['held_seconds']:.2f} s in all over {day['seconds']:.0f} s "
+            "(what the writers waited for a verdict); "
+            f"let through at the deadline, unjudged: {day['late']}"
+        )
     print()
     for label, met, value in verdicts:
         print(f"  {label:32} {value:>28}  {_ok(met)}")
@@ -312,7 +383,7 @@ def main() -> int:
     if args.json:
         args.json.write_text(
             json.dumps(
-                {"families": rows, "idle_cpu_pct": idle, "benign": day, "benign_no_gate": peer},
+                {"families": rows, "idle_cpu_pct": idle, "benign": day, "open_cost_us": opens},
                 indent=2,
             )
         )

@@ -134,6 +134,7 @@ class Gate:
         self.late = 0
         self.denied = 0
         self.max_wait = 0.0
+        self.waited = 0.0  # seconds held in all (every process): what the gate cost
 
     # -- the watch thread ----------------------------------------------------------------
 
@@ -222,6 +223,7 @@ class Gate:
                 keep.append(h)
                 continue
             self._count(h.pid).waited += waited
+            self.waited += waited
             self.max_wait = max(self.max_wait, waited)
         self._held = keep
         self._arm()
