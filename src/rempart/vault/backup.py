@@ -1,16 +1,20 @@
 """``rempart backup run``: files → chunks → dedup → zstd → AES-GCM → packs → index → snapshot.
 
-The main thread walks and reads files and cuts chunks; a thread pool hashes, compresses and
-encrypts them (BLAKE3, zstd and AES-GCM release the GIL, so every core works); a second small
-pool uploads packs. Files unchanged since the parent snapshot (same size, mtime and inode)
-are not read again. Order of writes: packs, index, snapshot (docs/vault-format.md, section 10).
-"""
+Every core works: reader threads each take a file (read, keyed permutation in NumPy, cut by
+the compiled FastCDC, whole-file BLAKE3: all but the cutting release the GIL, and several
+files are cut at once), a pool hashes, compresses and encrypts the chunks (BLAKE3, zstd and
+AES-GCM release the GIL), the main thread hands the sealed chunks to the pack writer in order,
+whose own threads store the packs. Files unchanged since the parent snapshot (same size, mtime
+and inode) are not read again. Order of writes: packs, index, snapshot
+(docs/vault-format.md, section 10)."""
 
 from __future__ import annotations
 
 import fnmatch
 import os
+import queue
 import stat
+import threading
 from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -25,17 +29,12 @@ from rempart.i18n import _
 from rempart.vault.chunker import DEFAULT_PAGE_SIZE, database_page_size
 from rempart.vault.errors import VaultError
 from rempart.vault.model import DATA, TREE, Node, Snapshot, SnapshotStats, encode_tree
-from rempart.vault.repo import PackWriter, Repository, host_name, seal_blob, user_name
+from rempart.vault.repo import Buffer, PackWriter, Repository, host_name, seal_blob, user_name
 from rempart.vault.sources import DirectSource, SnapshotSource
 
-INFLIGHT_BYTES = 96 * 1024 * 1024
-HASH_BACKLOG = 32 * 1024 * 1024
+INFLIGHT_BYTES = 64 * 1024 * 1024  # chunks read and not yet in a pack, at most
 BATCH_BYTES = 1024 * 1024  # small (database) chunks go to the pool by the MiB
-
-
-def _update(hasher: blake3.blake3, batch: list[bytes]) -> None:
-    for chunk in batch:
-        hasher.update(chunk)
+READERS = 2  # files read and cut at once (each reader thread takes one file)
 
 
 class BackupProgress(Protocol):
@@ -75,15 +74,27 @@ class _Dir:
 
 @dataclass
 class _Pending:
-    """A file being chunked: its blob IDs arrive from the pool in order."""
+    """A file being read: its blob IDs arrive in order, batch after batch."""
 
     scan: _File
-    ids: list[bytes | None] = field(default_factory=list)
-    hash: Future[str] | None = None
-    remaining: int = 0
-    read_done: bool = False
-    failed: bool = False
+    ids: list[bytes] = field(default_factory=list)
+    hash: str = ""
     size: int = 0
+    error: str | None = None  # why the file could not be read (it is left out)
+
+
+@dataclass
+class _Batch:
+    """Chunks of one file handed to the sealing pool (the reader thread's half) and, once
+    sealed, to the pack writer (the main thread's half)."""
+
+    pending: _Pending
+    nbytes: int
+    sealed: Future[list[tuple[bytes, Buffer | None, int]]] | None  # None: the file's end
+
+
+class _Stop(Exception):
+    """The backup is being abandoned: reader threads leave their file."""
 
 
 def _components(path: str) -> tuple[str, ...]:
@@ -177,6 +188,14 @@ def _match(parent_nodes: dict[str, Node] | None, scan: _File) -> Node | None:
 
 
 class _Engine:
+    """The pipeline. Reader threads (``readers``) each take a file: read it, map and cut it
+    (NumPy and the compiled chunker), hash it whole, and hand batches of chunks to the
+    sealing pool (keyed BLAKE3, zstd, AES-GCM: all release the GIL). The main thread walks
+    the folders, queues files for the readers, and takes the sealed batches in the order
+    they were made to the pack writer, whose own threads store the packs. Several files are
+    read at once, so that the cutting, which is serial within a file, uses every core too.
+    Memory is bounded by the bytes in flight (``INFLIGHT_BYTES``) and the files queued."""
+
     def __init__(
         self,
         repo: Repository,
@@ -193,14 +212,16 @@ class _Engine:
         self.page_size = page_size
         self.writer = PackWriter(repo)
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rempart-seal")
-        # whole-file BLAKE3 in its own thread (in order), beside the reading thread
-        self.hash_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rempart-hash")
-        self.hash_backlog: deque[tuple[Future[object], int]] = deque()
-        self.hash_bytes = 0
-        self.fifo: deque[tuple[_Pending, int, Future[list[tuple[bytes, bytes | None, int]]]]] = (
-            deque()
+        self.readers = max(1, min(workers, READERS))
+        self.read_pool = ThreadPoolExecutor(
+            max_workers=self.readers, thread_name_prefix="rempart-read"
         )
+        self.events: queue.SimpleQueue[_Batch | BaseException] = queue.SimpleQueue()
+        self.backlog: deque[_Batch] = deque()
+        self.budget = threading.Condition()
         self.inflight = 0
+        self.stopping = False
+        self.open_files = 0
         self.errors: list[str] = []
         self.files = 0
         self.dirs = 0
@@ -208,12 +229,12 @@ class _Engine:
         self.unchanged = 0
         self.nodes: dict[int, Node] = {}
 
-    # -- the pool ---------------------------------------------------------------------
+    # -- reader threads ------------------------------------------------------------------
 
-    def _seal(self, batch: list[bytes]) -> list[tuple[bytes, bytes | None, int]]:
+    def _seal(self, batch: list[memoryview]) -> list[tuple[bytes, Buffer | None, int]]:
         """Hash, and if new compress and encrypt, a batch of chunks (in a pool thread)."""
         master = self.repo.master
-        out: list[tuple[bytes, bytes | None, int]] = []
+        out: list[tuple[bytes, Buffer | None, int]] = []
         for chunk in batch:
             blob_id = master.blob_id(chunk)
             if self.writer.known(blob_id):
@@ -222,36 +243,108 @@ class _Engine:
                 out.append((blob_id, seal_blob(master, DATA, blob_id, chunk), len(chunk)))
         return out
 
-    def _drain(self, limit: int) -> None:
-        while self.fifo and (self.inflight > limit or self.fifo[0][2].done()):
-            pending, start, fut = self.fifo.popleft()
-            done = 0
-            for k, (blob_id, sealed, raw_len) in enumerate(fut.result()):
-                if sealed is not None:
-                    self.writer.add(DATA, blob_id, sealed, raw_len)
-                pending.ids[start + k] = blob_id
-                done += raw_len
-            self.inflight -= done
-            pending.remaining -= 1
-            if self.progress:
-                self.progress.advance(done)
-            if pending.read_done and pending.remaining == 0:
-                self._finish(pending)
+    def _send(self, pending: _Pending, batch: list[memoryview], nbytes: int) -> None:
+        """Wait for room in the bytes in flight, then hand ``batch`` to the sealing pool."""
+        with self.budget:
+            while self.inflight > 0 and self.inflight + nbytes > INFLIGHT_BYTES:
+                if self.stopping:
+                    raise _Stop
+                self.budget.wait()
+            if self.stopping:
+                raise _Stop
+            self.inflight += nbytes
+        self.events.put(_Batch(pending, nbytes, self.pool.submit(self._seal, batch)))
 
-    def _submit(self, pending: _Pending, hasher: blake3.blake3, batch: list[bytes]) -> None:
-        nbytes = sum(len(c) for c in batch)
-        self._hash(hasher, batch, nbytes)
-        start = len(pending.ids)
-        pending.ids.extend([None] * len(batch))
-        pending.remaining += 1
-        self.inflight += nbytes
-        self.fifo.append((pending, start, self.pool.submit(self._seal, batch)))
-        self._drain(INFLIGHT_BYTES)
-        self.repo.refresh_lock()
+    def _read(self, pending: _Pending) -> None:
+        """A reader thread's work on one file; the main thread learns the end by an event."""
+        try:
+            self._read_file(pending)
+        except _Stop:
+            pass
+        except OSError as exc:
+            pending.error = f"{pending.scan.path}: {exc.strerror or exc}"
+        except BaseException as exc:  # a bug or an interruption: the main thread re-raises
+            self.events.put(exc)
+            return
+        self.events.put(_Batch(pending, 0, None))
+
+    def _read_file(self, pending: _Pending) -> None:
+        path = pending.scan.path
+        hasher = blake3.blake3(max_threads=1)
+        with self.source.open(path) as fh:
+            head = fh.read(100)
+            page = database_page_size(PurePath(path), head, self.database_globs, self.page_size)
+            fh.seek(0)
+            if page is not None:
+                chunk_size = page * self.repo.config.chunker.pages_per_chunk
+                chunks = self.repo.chunker.fixed(fh, chunk_size, hasher.update)
+            else:
+                chunks = self.repo.chunker.cdc(fh, hasher.update)
+            batch: list[memoryview] = []
+            batch_bytes = 0
+            for chunk in chunks:
+                batch.append(chunk)
+                batch_bytes += len(chunk)
+                pending.size += len(chunk)
+                if batch_bytes >= BATCH_BYTES:
+                    self._send(pending, batch, batch_bytes)
+                    batch, batch_bytes = [], 0
+            if batch:
+                self._send(pending, batch, batch_bytes)
+        pending.hash = hasher.hexdigest()
+
+    # -- the main thread -----------------------------------------------------------------
+
+    def _pump(self, wait: bool) -> None:
+        """Take sealed batches to the pack writer, in order: those ready, and when ``wait``,
+        at least the next one."""
+        while True:
+            try:
+                event = self.events.get_nowait()
+            except queue.Empty:
+                break
+            self._arrived(event)
+        while True:
+            if not self.backlog:
+                if not wait:
+                    return
+                self._arrived(self.events.get())
+                continue
+            head = self.backlog[0]
+            if head.sealed is not None and not head.sealed.done() and not wait:
+                return
+            self.backlog.popleft()
+            self._handle(head)
+            wait = False
+            self.repo.refresh_lock()
+
+    def _arrived(self, event: _Batch | BaseException) -> None:
+        if isinstance(event, BaseException):
+            raise event
+        self.backlog.append(event)
+
+    def _handle(self, batch: _Batch) -> None:
+        pending = batch.pending
+        if batch.sealed is None:  # the file's end: every batch of it was handled before
+            self.open_files -= 1
+            if pending.error is not None:
+                self.errors.append(pending.error)
+                return
+            self.files += 1
+            self.bytes += pending.size
+            self._finish(pending)
+            return
+        for blob_id, sealed, raw_len in batch.sealed.result():
+            if sealed is not None:
+                self.writer.add(DATA, blob_id, sealed, raw_len)
+            pending.ids.append(blob_id)
+        with self.budget:
+            self.inflight -= batch.nbytes
+            self.budget.notify_all()
+        if self.progress:
+            self.progress.advance(batch.nbytes)
 
     def _finish(self, pending: _Pending) -> None:
-        if pending.failed:
-            return
         st = pending.scan.st
         self.nodes[id(pending.scan)] = Node(
             name=pending.scan.name,
@@ -260,22 +353,11 @@ class _Engine:
             mtime_ns=st.st_mtime_ns,
             size=pending.size,
             inode=st.st_ino,
-            content=tuple(i.hex() for i in pending.ids if i is not None),
-            hash=pending.hash.result() if pending.hash else "",
+            content=tuple(i.hex() for i in pending.ids),
+            hash=pending.hash,
         )
         if self.progress:
             self.progress.advance(0, files=1)
-
-    def _hash(self, hasher: blake3.blake3, batch: list[bytes], nbytes: int) -> None:
-        """Queue ``batch`` for the file hash, holding at most HASH_BACKLOG bytes queued."""
-        self.hash_backlog.append((self.hash_pool.submit(_update, hasher, batch), nbytes))
-        self.hash_bytes += nbytes
-        while self.hash_backlog and (
-            self.hash_bytes > HASH_BACKLOG or self.hash_backlog[0][0].done()
-        ):
-            fut, size = self.hash_backlog.popleft()
-            fut.result()
-            self.hash_bytes -= size
 
     # -- files --------------------------------------------------------------------------
 
@@ -299,43 +381,11 @@ class _Engine:
             if self.progress:
                 self.progress.advance(old.size, files=1)
             return
-        pending = _Pending(scan)
-        hasher = blake3.blake3(max_threads=1)
-        total = 0
-        try:
-            with self.source.open(scan.path) as fh:
-                head = fh.read(100)
-                page = database_page_size(
-                    PurePath(scan.path), head, self.database_globs, self.page_size
-                )
-                fh.seek(0)
-                if page is not None:
-                    chunk_size = page * self.repo.config.chunker.pages_per_chunk
-                    chunks = self.repo.chunker.fixed(fh, chunk_size)
-                else:
-                    chunks = self.repo.chunker.cdc(fh)
-                batch: list[bytes] = []
-                batch_bytes = 0
-                for chunk in chunks:
-                    batch.append(chunk)
-                    batch_bytes += len(chunk)
-                    total += len(chunk)
-                    if batch_bytes >= BATCH_BYTES:
-                        self._submit(pending, hasher, batch)
-                        batch, batch_bytes = [], 0
-                if batch:
-                    self._submit(pending, hasher, batch)
-        except OSError as exc:
-            pending.failed = True
-            self.errors.append(f"{scan.path}: {exc.strerror or exc}")
-        pending.hash = self.hash_pool.submit(hasher.hexdigest)
-        pending.size = total
-        pending.read_done = True
-        if not pending.failed:
-            self.files += 1
-            self.bytes += total
-        if pending.remaining == 0:
-            self._finish(pending)
+        while self.open_files >= 2 * self.readers:
+            self._pump(wait=True)
+        self.open_files += 1
+        self.read_pool.submit(self._read, _Pending(scan))
+        self._pump(wait=False)
 
     # -- directories -------------------------------------------------------------------
 
@@ -393,13 +443,20 @@ class _Engine:
         return tree_id.hex()
 
     def finish(self) -> None:
-        self._drain(-1)
+        """Every file read, every sealed batch handed to the pack writer."""
+        while self.open_files or self.backlog:
+            self._pump(wait=True)
 
     def close(self) -> None:
-        for _p, _i, fut in self.fifo:
-            fut.cancel()
-        self.pool.shutdown(wait=True)
-        self.hash_pool.shutdown(wait=True)
+        """Stop the threads (after an error or Ctrl-C: readers leave their file)."""
+        with self.budget:
+            self.stopping = True
+            self.budget.notify_all()
+        self.read_pool.shutdown(wait=True, cancel_futures=True)
+        for batch in self.backlog:
+            if batch.sealed is not None:
+                batch.sealed.cancel()
+        self.pool.shutdown(wait=True, cancel_futures=True)
         self.writer.close()
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import fnmatch
 import struct
-from collections.abc import Iterator, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any, BinaryIO
@@ -27,6 +28,9 @@ except ImportError:  # elsewhere the same cut points in pure Python, much slower
     COMPILED = False
 
 Buffer = bytes | bytearray | memoryview
+OnRead = Callable[[bytes], object]
+
+_local = threading.local()
 
 MIN_SIZE = 512 * 1024
 AVG_SIZE = 1024 * 1024
@@ -96,7 +100,11 @@ class Chunker:
             self._table16 = (t8[pairs & 0xFF] | (t8[pairs >> 8] << 8)).astype("<u2")
         n = len(data)
         even = n & ~1
-        out = np.empty(n, dtype=np.uint8)
+        scratch = getattr(_local, "scratch", None)
+        if scratch is None or len(scratch) < n:
+            # one buffer per thread, reused: only the cut offsets leave :meth:`cuts`
+            scratch = _local.scratch = np.empty(max(n, WINDOW + MAX_SIZE), dtype=np.uint8)
+        out = scratch[:n]
         if even:
             np.take(
                 self._table16,
@@ -109,7 +117,8 @@ class Chunker:
         return memoryview(out)
 
     def cuts(self, data: Buffer) -> list[tuple[int, int]]:
-        """``(offset, length)`` of the content-defined chunks of ``data`` taken whole."""
+        """``(offset, length)`` of the content-defined chunks of ``data`` taken whole
+        (the permuted bytes are gone when this returns: :meth:`permuted` reuses them)."""
         p = self.params
         return [
             (c.offset, c.length)
@@ -121,16 +130,19 @@ class Chunker:
             )
         ]
 
-    def cdc(self, fh: BinaryIO) -> Iterator[memoryview]:
+    def cdc(self, fh: BinaryIO, on_read: OnRead | None = None) -> Iterator[memoryview]:
         """Content-defined chunks of ``fh``, read in windows (memory: about two windows).
 
         Chunks are views of the window they were read in (no copy): a window stays in
-        memory until its last chunk is released.
+        memory until its last chunk is released. ``on_read`` sees every byte once, in
+        order, as it is read (the whole-file hash).
         """
         p = self.params
         carry = b""
         while True:
             block = _read_full(fh, WINDOW)
+            if on_read is not None and block:
+                on_read(block)
             eof = len(block) < WINDOW
             buf = carry + block if carry else block
             carry = b""
@@ -152,14 +164,18 @@ class Chunker:
             if eof:
                 return
 
-    def fixed(self, fh: BinaryIO, chunk_size: int) -> Iterator[memoryview]:
-        """Chunks of ``chunk_size`` bytes at offsets that are multiples of it (views, as
-        :meth:`cdc`'s)."""
+    def fixed(
+        self, fh: BinaryIO, chunk_size: int, on_read: OnRead | None = None
+    ) -> Iterator[memoryview]:
+        """Chunks of ``chunk_size`` bytes at offsets that are multiples of it (views, and
+        ``on_read``, as :meth:`cdc`'s)."""
         per_read = max(1, FIXED_READ // chunk_size) * chunk_size
         while True:
             block = _read_full(fh, per_read)
             if not block:
                 return
+            if on_read is not None:
+                on_read(block)
             view = memoryview(block)
             for offset in range(0, len(block), chunk_size):
                 yield view[offset : offset + chunk_size]

@@ -608,7 +608,7 @@ class PackWriter:
     def __init__(self, repo: Repository, uploads: int = UPLOADS) -> None:
         self.repo = repo
         self.pack_size = repo.config.pack_size
-        self._blobs: list[bytes] = []
+        self._blobs: list[Buffer] = []
         self._entries: list[tuple[int, bytes, int, int]] = []
         self._size = 0
         self._pending: set[bytes] = set()
@@ -630,7 +630,7 @@ class PackWriter:
     def pending(self, blob_id: bytes) -> bool:
         return blob_id in self._pending
 
-    def add(self, type_: int, blob_id: bytes, sealed: bytes, raw_length: int) -> bool:
+    def add(self, type_: int, blob_id: bytes, sealed: Buffer, raw_length: int) -> bool:
         """Queue a sealed blob; ``False`` when the repository already has it."""
         if self.known(blob_id):
             return False
@@ -653,7 +653,7 @@ class PackWriter:
         self._uploads.append(self._pool.submit(self._build_and_put, blobs, entries))
 
     def _build_and_put(
-        self, blobs: list[bytes], entries: list[tuple[int, bytes, int, int]]
+        self, blobs: list[Buffer], entries: list[tuple[int, bytes, int, int]]
     ) -> tuple[str, list[tuple[int, bytes, int, int, int]], int]:
         header = crypto.encrypt(self.repo.master.data, encode_pack_header(entries), crypto.AAD_PACK)
         pack = b"".join([*blobs, header, struct.pack("<I", len(header))])
