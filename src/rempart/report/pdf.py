@@ -40,7 +40,7 @@ _FONT_CSS = """
 
 def render_pdf(report: PracticeReport, path: Path) -> None:
     """Write the report to ``path`` as a PDF, atomically (a temporary file, then a rename)."""
-    html = render_html(report)
+    html = render_html(report, paper=True)
     pdf = pdf_bytes(html)
     _write_atomic(Path(path), pdf)
 

@@ -163,11 +163,18 @@ class RefLine:
 # -- public API ------------------------------------------------------------------------------
 
 
-def render_html(report: PracticeReport) -> str:
-    """The report as one HTML page, in ``report.lang``."""
+def render_html(report: PracticeReport, *, paper: bool = False) -> str:
+    """The report as one HTML page, in ``report.lang``.
+
+    ``paper``: the page to be printed to PDF (:mod:`rempart.report.pdf`). The same content in
+    lighter markup where the report is long: WeasyPrint lays out every inline element (a link,
+    a bold run) as a box and a text layout of its own, and a network of a thousand findings
+    must print in seconds. Links that only a screen can follow become plain text there; the
+    addresses of the pages cited are printed in the references.
+    """
     with language(report.lang) as code:
         template = _environment().get_template("practice/report.html.j2")
-        return template.render(**_context(report, code))
+        return template.render(**_context(report, code), paper=paper)
 
 
 def write_practice_html(report: PracticeReport, path: Path) -> Path:
@@ -177,13 +184,27 @@ def write_practice_html(report: PracticeReport, path: Path) -> Path:
 
 @cache
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.PackageLoader("rempart.report", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["severity_runs"] = severity_runs
+    return env
+
+
+def severity_runs(rows: Iterable[FindingBlock]) -> list[list[FindingBlock]]:
+    """``rows`` cut into runs of consecutive findings of the same severity, order kept (the
+    findings on paper: one paragraph per run, its colour on the border)."""
+    runs: list[list[FindingBlock]] = []
+    for row in rows:
+        if runs and runs[-1][0].severity == row.severity:
+            runs[-1].append(row)
+        else:
+            runs.append([row])
+    return runs
 
 
 # -- words -----------------------------------------------------------------------------------
@@ -238,6 +259,7 @@ def practice_words() -> dict[str, str]:
         "first_audit": _("First audit: nothing to compare with yet."),
         "none": _("None."),
         "references_heading": _("References"),
+        "cited_heading": _("Addresses of the pages cited in the findings explained"),
         "cve_label": _("CVE:"),
         "no_assets": base["no_assets"],
         "no_services": base["no_services"],
@@ -318,6 +340,7 @@ def _context(report: PracticeReport, lang: str) -> dict[str, object]:
     previous_date = _previous_date(report)
     change_line = _change_line(report, previous_date)
     total = sum(c.count for c in counts)
+    checks = _check_blocks(report)
     return {
         "lang": lang,
         "w": practice_words(),
@@ -353,7 +376,8 @@ def _context(report: PracticeReport, lang: str) -> dict[str, object]:
         "severity_svg": severity_bars(counts, title=_("Number of findings by severity")),
         "assets": [_asset_block(a) for a in report.assets],
         "loose": [_finding_block(v) for v in report.practice_findings],
-        "checks": _check_blocks(report),
+        "checks": checks,
+        "cited": _cited(checks),
         "notes": [shown(n, 400) for n in audit.notes],
         "change": _change_blocks(report, views),
         "references": [RefLine(shown(r.label, 300), _safe_url(r.url)) for r in report.references],
@@ -630,6 +654,17 @@ def _finding_block(view: FindingView) -> FindingBlock:
         cves=tuple(_cve(c) for c in view.cves[:CVES_SHOWN]),
         more_cves=f"+{len(view.cves) - CVES_SHOWN}" if len(view.cves) > CVES_SHOWN else "",
     )
+
+
+def _cited(checks: Iterable[CheckBlock]) -> dict[str, int]:
+    """The addresses the checks' references point to, numbered from 1 in order of first
+    citation: on paper a reference is followed by its number, the addresses listed at the end."""
+    cited: dict[str, int] = {}
+    for check in checks:
+        for _label, url in check.references:
+            if url and url not in cited:
+                cited[url] = len(cited) + 1
+    return cited
 
 
 def _check_blocks(report: PracticeReport) -> list[CheckBlock]:
