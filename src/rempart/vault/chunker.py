@@ -114,7 +114,7 @@ class Chunker:
             )
         if n & 1:
             out[-1] = self.table[data[-1]]
-        return memoryview(out)
+        return out.data
 
     def cuts(self, data: Buffer) -> list[tuple[int, int]]:
         """``(offset, length)`` of the content-defined chunks of ``data`` taken whole

@@ -80,7 +80,7 @@ def encrypt_buffer(key: bytes, plaintext: bytes | memoryview, aad: bytes) -> byt
     return out
 
 
-def decrypt(key: bytes, blob: bytes | memoryview, aad: bytes) -> bytes:
+def decrypt(key: bytes, blob: bytes | bytearray | memoryview, aad: bytes) -> bytes:
     if len(blob) < OVERHEAD:
         raise DecryptError("too short")
     try:
