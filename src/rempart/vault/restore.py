@@ -42,7 +42,8 @@ READ_GAP = 1024 * 1024  # blobs this close in a pack are read together, the gap 
 MAX_OPEN = 64  # files kept open between writes; beyond, each write opens and closes
 MAX_IOV = 512  # buffers per positioned write (IOV_MAX is 1024 on Linux)
 FSYNC = True
-SYNCERS = 2  # threads that wait for the disk (fsync) while the others decrypt
+SYNCERS = 6  # threads that wait for the disk (fsync) while the others decrypt: a disk absorbs
+# more with several flushes queued (measured: 2 → 6 took a 2 GB restore from ~8.8 s to ~7.5 s)
 _PWRITE = hasattr(os, "pwritev") and hasattr(os, "pwrite")
 _BINARY = getattr(os, "O_BINARY", 0)
 _WRITEBACK = sys.platform.startswith("linux") and hasattr(os, "posix_fadvise")
