@@ -515,10 +515,14 @@ def run_backup(
     engine = _Engine(repo, src, progress, database_globs, page_size, workers or os.cpu_count() or 2)
     try:
         with src:
-            if progress:
-                progress.start(scanner.files, scanner.bytes)
-            engine.walk(root, parent.tree if parent else None)
-            engine.finish()
+            try:
+                if progress:
+                    progress.start(scanner.files, scanner.bytes)
+                engine.walk(root, parent.tree if parent else None)
+                engine.finish()
+            except BaseException:
+                engine.close()  # no reader left on a shadow copy about to be deleted
+                raise
         tree = engine.tree(root)
         engine.writer.flush()
         errors = tuple(scanner.errors + engine.errors)
