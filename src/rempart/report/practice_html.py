@@ -259,7 +259,7 @@ def practice_words() -> dict[str, str]:
         "first_audit": _("First audit: nothing to compare with yet."),
         "none": _("None."),
         "references_heading": _("References"),
-        "cited_heading": _("Addresses of the pages cited in the findings explained"),
+        "cited_heading": _("Addresses of the pages cited in “The findings explained”"),
         "cve_label": _("CVE:"),
         "no_assets": base["no_assets"],
         "no_services": base["no_services"],
