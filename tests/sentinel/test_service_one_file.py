@@ -211,3 +211,51 @@ def test_a_new_file_renamed_over_a_known_one_is_judged_against_what_it_replaced(
         patients
     )  # one, but the rename is two events
     assert any("turned into ciphertext" in r for r in incident.reasons)
+
+
+# Writes an encrypted copy under a temporary name, waits to be told, then puts it in the
+# place of the report it encrypted.
+RENAME_AFTER_A_LOOK = r"""
+import os, sys
+from pathlib import Path
+folder = Path(sys.argv[1]) / "2026"
+path = folder / "compte_rendu_000.txt"
+temp = folder / "~sauve0.tmp"
+temp.write_bytes(os.urandom(path.stat().st_size))
+print("written", flush=True)
+sys.stdin.readline()
+os.replace(temp, path)
+print("replaced", flush=True)
+sys.stdin.readline()
+"""
+
+
+def test_a_new_file_seen_and_learned_then_renamed_over_a_known_one_is_judged_against_it(
+    patients: Path,
+) -> None:
+    """The sentinel may look at the new file before the rename (it does, once the gate
+    keeps it up with the writer) and learn it as a new file: the rename over the report
+    must still be judged against the report it replaces, not against that new file."""
+    require_mode("fanotify")
+    i18n.set_language("en")
+    temp = patients / "2026" / "~sauve0.tmp"
+    with Sentinel([patients], settings=SentinelSettings(canaries=False)) as s:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", RENAME_AFTER_A_LOOK, str(patients)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert proc.stdin is not None and proc.stdout is not None
+        try:
+            assert proc.stdout.readline().strip() == "written"
+            assert s.wait_until(lambda: s.baseline.get(temp) is not None, 20)  # learned
+            proc.stdin.write("go\n")
+            proc.stdin.flush()
+            incident = s.wait_incident(20)
+        finally:
+            _finish(proc)
+    assert incident is not None and incident.actor_pid == proc.pid
+    assert any(
+        "turned into ciphertext by one process: compte_rendu_000.txt" in r for r in incident.reasons
+    ), incident.reasons

@@ -160,6 +160,30 @@ def test_sqlite_under_heavy_update_keeps_a_valid_header(tmp_path: Path) -> None:
     assert seen.weight == 0
 
 
+def test_a_sqlite_journal_with_its_magic_zeroed_is_at_work_not_destroyed(tmp_path: Path) -> None:
+    """SQLite writes a rollback journal's magic last and zeroes it to end a journal it
+    keeps: the sentinel saw such journals as destroyed once the gate paused the writer
+    while its journal was being written (a false alarm with a 7z written just before)."""
+    db = tmp_path / "cabinet.sqlite"
+    S.sqlite_db(db)
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA journal_mode=PERSIST")
+    for i in range(50):
+        conn.execute("UPDATE rdv SET acte = ? WHERE id = ?", (os.urandom(40).hex(), i + 1))
+        conn.commit()
+    conn.close()
+    journal = tmp_path / "cabinet.sqlite-journal"
+    kept = journal.read_bytes()
+    assert len(kept) >= 512 and not any(kept[:8])  # ended by SQLite: magic zeroed
+    journal.write_bytes(b"\xd9\xd5\x05\xf9\x20\xa1\x63\xd7" + kept[8:])  # the same, at work
+    before = _baseline(journal, journal.read_bytes())
+    assert before.kind == "sqlite-journal"
+    journal.write_bytes(kept)
+    seen = inspect(journal, before)
+    assert seen is not None and seen.kind_after == "sqlite-journal"
+    assert seen.format_valid is True and not seen.destroyed and not seen.encrypted
+
+
 def test_gzip_log_rotation_and_folder_copy_and_unpacked_software_are_normal(
     tmp_path: Path, originals: dict[str, bytes]
 ) -> None:

@@ -269,7 +269,9 @@ def _exe_head(r: Reader) -> bool | None:
 
 
 def _sqlite_journal_head(r: Reader) -> bool | None:
-    return r.head[:8] == b"\xd9\xd5\x05\xf9\x20\xa1\x63\xd7"
+    # SQLite writes a rollback journal's magic last (zeros until the journal is synced) and
+    # zeroes it to end a journal it keeps: a zeroed magic is a journal at work, not destroyed.
+    return r.head[:8] in (b"\xd9\xd5\x05\xf9\x20\xa1\x63\xd7", bytes(8))
 
 
 def _sqlite_wal_head(r: Reader) -> bool | None:

@@ -570,11 +570,16 @@ class Sentinel:
         signals = None
         known = None
         if kind in _INSPECTED and not event.is_dir:
-            # For a rename, the source's baseline tells what the file was; a new file renamed
-            # over a known one (written new, then put in its place) replaces what that was.
-            entry = self.baseline.get(path) if self.baseline is not None else None
-            if entry is None and dest is not None and self.baseline is not None:
-                entry = self.baseline.get(dest)
+            # What may be lost is what the target was. A file renamed over a known one
+            # (written new, then put in its place: Office and ransomware alike) is judged
+            # against the file it replaces, even when the new file itself was seen and
+            # learned a moment before (it is, once the gate keeps the analysis up with the
+            # writer); a file renamed to a free name against what it was under its old one.
+            entry = None
+            if self.baseline is not None:
+                entry = self.baseline.get(dest) if dest is not None else None
+                if entry is None:
+                    entry = self.baseline.get(path)
             if (
                 entry is not None
                 and event.pid is not None

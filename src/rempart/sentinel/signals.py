@@ -46,6 +46,10 @@ MAX_BYTES = HEAD + TAIL + MIDDLE_WINDOWS * WINDOW
 DENSE_ENTROPY = 7.2
 #: Entropy rise over the baseline that, with uniform windows, means "now ciphertext".
 BIG_JUMP = 2.0
+#: A SQLite rollback journal: SQLite writes its magic last and zeroes it to end a journal it
+#: keeps, so a zeroed head is a journal at work (seen as soon as the gate paused a writer
+#: while its journal was being written), not a journal destroyed.
+JOURNAL = "sqlite-journal"
 #: Bytes of the head hashed with ppdeep (baseline) and compared after a change.
 FUZZY_BYTES = 2048
 #: Ransom notes are short: larger text files are not read for note words.
@@ -489,6 +493,8 @@ def inspect(
         kind_after = magic.sniff(sample.head)
         promised = magic.expected_kind(path)
         kind_before = baseline.kind if baseline is not None else None
+        if kind_before == JOURNAL and len(sample.head) >= 28 and not any(sample.head[:8]):
+            kind_after = JOURNAL  # its magic not written yet, or zeroed by SQLite to end it
         signals = FileSignals(
             path=path,
             size=sample.size,
