@@ -14,8 +14,9 @@
    * PDF: ``build_report`` + ``render_pdf`` (HTML, layout, A4 PDF with embedded fonts)
      — target < 15 s;
 3. peers, in the same run: the audit's previous ``report.html`` renderer
-   (``rempart.report.html``) on the same audit, and Debian's Chromium printing our HTML file
-   to PDF (``--print-to-pdf``) when ``/usr/bin/chromium`` exists;
+   (``rempart.report.html``) on the same audit, and Debian's Chromium printing to PDF
+   (``--print-to-pdf``, when ``/usr/bin/chromium`` exists) the page WeasyPrint prints: the
+   report's print version (``render_html(report, paper=True)``);
 4. the dashboard: ``rempart serve`` on 127.0.0.1 over the same store, p95 of each page under
    20 concurrent requests, through ``dashboard.measure`` (``benchmarks/report/dashboard.py``,
    when present) — target < 300 ms.
@@ -142,6 +143,9 @@ def main(argv: list[str] | None = None) -> int:
         html_path, pdf_path = work / "rapport.html", work / "rapport.pdf"
         html_path.write_text(html_once(), encoding="utf-8")
         report = build_report(audit, store=store, lang=args.lang, now=now)
+        # The page both printers print: the HTML report's print version (render_pdf's input).
+        paper_path = work / "rapport-imprime.html"
+        paper_path.write_text(render_html(report, paper=True), encoding="utf-8")
         build_s, _, _ = timed(
             lambda: build_report(audit, store=store, lang=args.lang, now=now), args.runs
         )
@@ -161,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.no_chromium and CHROMIUM.exists():
             try:
                 chromium_s = statistics.median(
-                    chromium_pdf(html_path, work / f"chromium{i}.pdf") for i in range(args.runs)
+                    chromium_pdf(paper_path, work / f"chromium{i}.pdf") for i in range(args.runs)
                 )
             except (subprocess.SubprocessError, OSError) as exc:
                 print(f"chromium peer skipped: {exc}")
@@ -218,6 +222,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.keep:
             args.keep.mkdir(parents=True, exist_ok=True)
             shutil.copy(html_path, args.keep / "rapport.html")
+            shutil.copy(paper_path, args.keep / "rapport-imprime.html")
             shutil.copy(pdf_path, args.keep / "rapport.pdf")
 
     heads = ("what", "ours", "peer", "ratio", "target")
