@@ -91,6 +91,8 @@ def test_the_permutation_buffer_is_reused_without_leaking_old_bytes() -> None:
     assert bytes(chunker.permuted(big)) == big.translate(chunker.table)
     assert bytes(chunker.permuted(small)) == small.translate(chunker.table)
     assert len(chunker.permuted(small)) == 1001
+    # from an offset (the first min_size bytes of a window are never looked at)
+    assert bytes(chunker.permuted(big, start=4097)[4096:]) == big[4096:].translate(chunker.table)
 
 
 class _Failing(DirectSource):
