@@ -5,7 +5,7 @@ the same content in the same order, in far fewer boxes, with print rules at the 
 stylesheet), with the DejaVu fonts shipped in ``report/fonts`` declared on top: the document
 carries its fonts (French accents right on any reader) and looks the same on every machine.
 WeasyPrint's time goes by boxes, lines and glyphs (``benchmarks/report/README.md``): 50 devices
-and 1,000 findings print in 9-10 s on two cores.
+and 1,000 findings print in 7-8 s on two quiet cores.
 
 WeasyPrint fetches nothing here: its URL fetcher serves the shipped font files and refuses
 every other address, so that no text in a report (a banner, a host name) can make the
