@@ -134,6 +134,7 @@ def test_watch_stops_an_encryptor_then_ctrl_c_leaves_canaries(
     )
     try:
         _read_until(watch, "Ctrl-C stops", 60)
+        _read_until(watch, "Gate on", 10)  # root: the kernel holds the writer's next open
         encryptor = start_encryptor(folder, delay=0.05)
         lines = _read_until(watch, "was stopped (killed)", 60)
         assert encryptor.wait(10) in (-9, 0)

@@ -263,6 +263,14 @@ def run(
             ),
             highlight=False,
         )
+        if sentinel.gate is not None:
+            console.print(
+                _(
+                    "Gate on: a program that changed protected files waits at its next open "
+                    "until they are judged."
+                ),
+                highlight=False,
+            )
         for folder in sentinel.folders:
             console.print(f"  {escape(str(folder))}", highlight=False)
 
