@@ -93,6 +93,36 @@ def test_a_restore_never_replaces_existing_files_without_overwrite(
     assert notes.read_bytes() == (source / "Compta" / "notes.txt").read_bytes()
 
 
+def test_a_file_that_replaces_another_is_on_disk_before_its_rename(
+    repo: Repository, source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--overwrite (or --sync): each restored file is flushed before it takes its name, so a
+    power cut leaves the old file or the whole new one; into a new folder the system flushes
+    (as restic does), and the restore runs at the speed of decryption."""
+    import os
+
+    from rempart.vault import restore as restore_module
+
+    snap = run_backup(repo, [str(source)]).snapshot
+    files = sum(1 for p in source.rglob("*") if p.is_file() and not p.is_symlink())
+    flushed: list[int] = []
+    real_fsync = os.fsync
+
+    def counting_fsync(fd: int) -> None:
+        flushed.append(fd)
+        real_fsync(fd)
+
+    monkeypatch.setattr(restore_module.os, "fsync", counting_fsync)
+    target = tmp_path / "restauration"
+    restore(repo, snap, target)
+    assert flushed == []
+    restore(repo, snap, target, overwrite=True)
+    assert len(flushed) == files
+    flushed.clear()
+    restore(repo, snap, tmp_path / "autre", durable=True)
+    assert len(flushed) == files
+
+
 def test_a_restore_of_one_path_writes_only_that_path(
     repo: Repository, source: Path, tmp_path: Path
 ) -> None:

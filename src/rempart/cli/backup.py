@@ -441,6 +441,14 @@ def restore_cmd(
     overwrite: Annotated[
         bool, typer.Option("--overwrite", help="Replace files that already exist.")
     ] = False,
+    sync: Annotated[
+        bool,
+        typer.Option(
+            "--sync",
+            help="Wait until every restored file is on disk before saying done "
+            "(always so with --overwrite).",
+        ),
+    ] = False,
     repo: RepoOpt = None,
     passphrase_file: PassOpt = None,
     progress: ProgressOpt = True,
@@ -468,7 +476,13 @@ def restore_cmd(
     dest = target if target is not None else _new_folder(snap.short_id)
     with bytes_progress(_("Restore"), progress) as bar:
         result = restore(
-            repository, snap, dest, includes=path or (), overwrite=overwrite, progress=bar
+            repository,
+            snap,
+            dest,
+            includes=path or (),
+            overwrite=overwrite,
+            durable=overwrite or sync,
+            progress=bar,
         )
     console.print(
         _("Snapshot {id} restored into {target}: {files} file(s), {size}, all verified.").format(
