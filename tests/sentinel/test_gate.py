@@ -17,7 +17,6 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import psutil
 import pytest
 
 from rempart import i18n
@@ -26,7 +25,7 @@ from rempart.sentinel import fanotify
 from rempart.sentinel import service as service_module
 from rempart.sentinel.gate import Gate, start_time
 from rempart.sentinel.service import Sentinel
-from tests.sentinel.watchkit import require_mode
+from tests.sentinel.watchkit import finish, require_mode
 from tests.support import IN_CI
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -257,14 +256,6 @@ def _line(proc: subprocess.Popen[str], timeout: float = 10.0) -> str:
     return proc.stdout.readline().strip()
 
 
-def _finish(proc: subprocess.Popen[str]) -> None:
-    try:
-        psutil.Process(proc.pid).kill()
-    except psutil.Error:
-        pass
-    proc.wait(10)
-
-
 def test_a_writer_waits_at_its_next_open_until_its_write_is_judged(
     patients: Path, stalled: threading.Event
 ) -> None:
@@ -282,7 +273,7 @@ def test_a_writer_waits_at_its_next_open_until_its_write_is_judged(
             assert _line(proc) == "opened"
             assert proc.wait(10) == 0
         finally:
-            _finish(proc)
+            finish(proc)
         assert s.gate.late == 0 and s.gate.figures_of(proc.pid).held == 1
     assert s.incidents == []  # a benign write: held a moment, then on its way
 
@@ -304,7 +295,7 @@ def test_a_writer_judged_malicious_is_denied_its_next_open_then_killed(
             assert _eventually(lambda: s.gate is not None and s.gate.denied >= 1)
             proc.wait(10)
         finally:
-            _finish(proc)
+            finish(proc)
     assert incident.action == "killed"
     assert (patients / "b.txt").read_text() == TEXT.format(i="b.txt")  # never opened
     assert any(e["kind"] == "gate" for e in incident.timeline_copy())
@@ -329,7 +320,7 @@ def test_a_stopped_sentinel_leaves_no_process_blocked(
         if stopper.is_alive() or not stopper.ident:
             stopper.join(30)
         s.stop()
-        _finish(proc)
+        finish(proc)
 
 
 # A sentinel's watch thread alone, in a process of its own, whose analyser never judges
@@ -372,9 +363,9 @@ def test_a_killed_sentinel_leaves_no_process_blocked(patients: Path) -> None:
         assert _line(proc, timeout=5.0) == "opened"
         assert proc.wait(10) == 0
     finally:
-        _finish(holder)
+        finish(holder)
         if proc is not None:
-            _finish(proc)
+            finish(proc)
 
 
 def test_the_sentinels_own_opens_never_wait_on_itself(patients: Path) -> None:
@@ -410,7 +401,7 @@ def test_an_allow_listed_writer_is_never_held(
             assert _line(proc, timeout=5.0) == "opened"  # while a.txt is still not judged
         finally:
             stalled.set()
-            _finish(proc)
+            finish(proc)
         assert s.gate is not None and s.gate.held == 0
 
 

@@ -25,7 +25,7 @@ from rempart.sentinel.service import ACTORS_MAX, FILES_PER_ACTOR, Sentinel, _Act
 from rempart.store import Store
 from rempart.store.incidents import latest_run, recent_incidents
 from rempart.store.status import sentinel_status
-from tests.sentinel.watchkit import require_mode, run_python, start_encryptor
+from tests.sentinel.watchkit import finish, require_mode, run_python, start_encryptor
 
 TEXT = "Compte rendu de consultation (patient fictif n° {i}) : détartrage, contrôle. " * 60
 
@@ -57,14 +57,6 @@ def _originals_changed(folder: Path) -> int:
     return changed
 
 
-def _finish(proc: subprocess.Popen[str]) -> None:
-    try:
-        psutil.Process(proc.pid).kill()
-    except psutil.Error:
-        pass
-    proc.wait(10)
-
-
 def test_fanotify_kills_the_encryptor_within_two_files(patients: Path, store: Store) -> None:
     require_mode("fanotify")
     i18n.set_language("en")  # the reasons are read in English
@@ -76,7 +68,7 @@ def test_fanotify_kills_the_encryptor_within_two_files(patients: Path, store: St
             assert incident is not None
             assert proc.wait(10) in (-9, 0)  # killed (0 when psutil reaped it first)
         finally:
-            _finish(proc)
+            finish(proc)
         assert incident.action == "killed"
         assert incident.actor_pid == proc.pid
         assert incident.actor_name and incident.actor_name.startswith("python")
@@ -103,7 +95,7 @@ def test_a_canary_stops_the_encryptor_before_any_patient_file(patients: Path, st
         try:
             incident = s.wait_incident(20)
         finally:
-            _finish(proc)
+            finish(proc)
     assert incident is not None and incident.action == "killed"
     assert any("canary" in r for r in incident.reasons)
     assert _originals_changed(patients) <= 1
@@ -125,7 +117,7 @@ def test_inotify_detects_and_names_candidates_without_stopping(
             assert incident is not None
             assert proc.poll() is None  # named, not stopped
         finally:
-            _finish(proc)
+            finish(proc)
     assert incident.action == "named"
     assert incident.actor_pid is None
     assert incident.candidates  # who wrote lately, for a person to check
@@ -149,7 +141,7 @@ def test_response_suspend_freezes_the_culprit(patients: Path) -> None:
                 tick.wait(0.005)
             assert culprit.status() == psutil.STATUS_STOPPED
         finally:
-            _finish(proc)
+            finish(proc)
 
 
 def test_allow_listed_process_is_not_stopped(patients: Path) -> None:
@@ -163,7 +155,7 @@ def test_allow_listed_process_is_not_stopped(patients: Path) -> None:
             incident = s.wait_incident(20)
             assert proc.wait(30) == 0  # finished its work: it was not stopped
         finally:
-            _finish(proc)
+            finish(proc)
     assert incident is not None and incident.action == "named"
 
 
@@ -205,7 +197,7 @@ def test_snapshot_hook_alerts_and_callback_follow_the_response(
             try:
                 incident = s.wait_incident(20)
             finally:
-                _finish(proc)
+                finish(proc)
             assert called.wait(20)
     finally:
         server.shutdown()
@@ -274,7 +266,7 @@ def test_a_full_event_queue_makes_the_sentinel_rescan(
         try:
             assert proc.wait(30) == 0  # encrypted everything while we were stuck
         finally:
-            _finish(proc)
+            finish(proc)
         gate.set()
         incident = s.wait_incident(30)
     assert incident is not None
@@ -304,7 +296,7 @@ def test_hostile_entries_do_not_stop_the_watch(patients: Path, tmp_path: Path) -
         try:
             incident = s.wait_incident(20)
         finally:
-            _finish(proc)
+            finish(proc)
     assert incident is not None and incident.action == "killed"
     assert not any("outside" in str(p) for p in s.recent_paths)
 
@@ -357,7 +349,7 @@ def test_one_encrypted_file_freezes_the_writer_until_evidence_clears_it(patients
             assert s.wait_until(lambda: not s._frozen, 20)
             out, _err = proc.communicate("go\n", timeout=20)
         finally:
-            _finish(proc)
+            finish(proc)
         assert out.strip() == "ran again"
         assert s.incidents == []
 

@@ -9,13 +9,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-import psutil
 import pytest
 
 from rempart import i18n
 from rempart.config import SentinelSettings
 from rempart.sentinel.service import Sentinel
-from tests.sentinel.watchkit import require_mode, start_encryptor
+from tests.sentinel.watchkit import finish, require_mode, start_encryptor
 
 TEXT = "Compte rendu de consultation (patient fictif n° {i}) : détartrage, contrôle. " * 60
 
@@ -41,14 +40,6 @@ def _changed(folder: Path) -> list[str]:
     return changed
 
 
-def _finish(proc: subprocess.Popen[str]) -> None:
-    try:
-        psutil.Process(proc.pid).kill()
-    except psutil.Error:
-        pass
-    proc.wait(10)
-
-
 def test_the_encryptor_is_killed_on_its_first_file(patients: Path) -> None:
     require_mode("fanotify")
     i18n.set_language("en")
@@ -59,7 +50,7 @@ def test_the_encryptor_is_killed_on_its_first_file(patients: Path) -> None:
             assert incident is not None
             assert proc.wait(10) in (-9, 0)
         finally:
-            _finish(proc)
+            finish(proc)
     assert incident.action == "killed" and incident.actor_pid == proc.pid
     assert _changed(patients) == ["compte_rendu_000.txt"]  # one file lost, not two
     assert any("turned into ciphertext" in r for r in incident.reasons)
@@ -98,7 +89,7 @@ def test_an_encrypted_copy_then_the_original_deleted_is_stopped_on_the_first_del
             assert incident is not None
             assert proc.wait(10) in (-9, 0)
         finally:
-            _finish(proc)
+            finish(proc)
         out = proc.stdout.read() if proc.stdout else ""
     assert "done" not in out
     assert incident.action == "killed" and incident.actor_pid == proc.pid
@@ -198,7 +189,7 @@ def test_a_new_file_renamed_over_a_known_one_is_judged_against_what_it_replaced(
             incident = s.wait_incident(20 if encrypt else 0)
             code = proc.wait(30)
         finally:
-            _finish(proc)
+            finish(proc)
         if not encrypt:
             last = patients / "2026" / "compte_rendu_009.txt"
             assert s.wait_until(lambda: s.has_seen(last), 20)
@@ -254,7 +245,7 @@ def test_a_new_file_seen_and_learned_then_renamed_over_a_known_one_is_judged_aga
             proc.stdin.flush()
             incident = s.wait_incident(20)
         finally:
-            _finish(proc)
+            finish(proc)
     assert incident is not None and incident.actor_pid == proc.pid
     assert any(
         "turned into ciphertext by one process: compte_rendu_000.txt" in r for r in incident.reasons

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import psutil
 import pytest
 
 from rempart.sentinel.watcher import FileEvent, available_modes, choose_backend
@@ -106,3 +107,12 @@ def start_encryptor(folder: Path, delay: float = 0.02) -> subprocess.Popen[str]:
         text=True,
     )
     return proc
+
+
+def finish(proc: subprocess.Popen[str]) -> None:
+    """Kill a test's process (if still there) and reap it."""
+    try:
+        psutil.Process(proc.pid).kill()
+    except psutil.Error:
+        pass
+    proc.wait(10)

@@ -46,6 +46,7 @@ from rempart.sentinel.watcher import (
     KernelQueue,
     WatchError,
     check_folder,
+    read_queued,
     walk_dirs,
     walk_files,
 )
@@ -340,17 +341,7 @@ class FanotifyBackend(KernelQueue):
         notifications queued before them are counted (drained now), as the gate says."""
         assert self.gate is not None
         asking: list[tuple[int, int]] = []
-        while True:
-            try:
-                buf = os.read(self._perm_fd, 64 * 1024)
-            except BlockingIOError:
-                break
-            except OSError as exc:
-                if exc.errno == errno.EINTR:
-                    continue
-                raise
-            if not buf:
-                break
+        for buf in read_queued(self._perm_fd, 64 * 1024):
             offset = 0
             while offset + _METADATA.size <= len(buf):
                 event_len, _vers, _res, _meta_len, _mask, fd, pid = _METADATA.unpack_from(

@@ -81,6 +81,23 @@ class Backend(Protocol):
         """Free the kernel resources, once :meth:`run` has returned."""
 
 
+def read_queued(fd: int, size: int) -> Iterator[bytes]:
+    """What the kernel has queued on a non-blocking descriptor, a buffer at a time, until
+    nothing is left (interrupted reads are retried)."""
+    while True:
+        try:
+            buf = os.read(fd, size)
+        except BlockingIOError:
+            return
+        except OSError as exc:
+            if exc.errno == errno.EINTR:
+                continue
+            raise
+        if not buf:
+            return
+        yield buf
+
+
 class KernelQueue:
     """What fanotify and inotify share: a kernel descriptor read in a poll loop, woken by a
     pipe so that :meth:`close` can stop :meth:`run` from another thread. A subclass opens
@@ -105,17 +122,7 @@ class KernelQueue:
 
     def _drain(self, emit: Emit) -> None:
         """Read and parse everything the kernel has queued (the descriptor is non-blocking)."""
-        while True:
-            try:
-                buf = os.read(self._fd, 256 * 1024)
-            except BlockingIOError:
-                return
-            except OSError as exc:
-                if exc.errno == errno.EINTR:
-                    continue
-                raise
-            if not buf:
-                return
+        for buf in read_queued(self._fd, 256 * 1024):
             self._parse(buf, emit)
 
     def close(self) -> None:
