@@ -25,7 +25,7 @@ from rempart.sentinel import fanotify
 from rempart.sentinel import service as service_module
 from rempart.sentinel.gate import Gate, start_time
 from rempart.sentinel.service import Sentinel
-from tests.sentinel.watchkit import finish, require_mode
+from tests.sentinel.watchkit import TEXT, finish, require_mode
 from tests.support import IN_CI
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -183,7 +183,6 @@ def test_release_gives_back_every_held_open() -> None:
 
 # -- real processes held by the kernel (root) ----------------------------------------------
 
-TEXT = "Compte rendu de consultation (patient fictif n° {i}) : détartrage, contrôle. " * 60
 
 # Writes into a.txt (an existing file: the bytes given in hex), says so, then opens b.txt
 # and says so.

@@ -25,36 +25,26 @@ from rempart.sentinel.service import ACTORS_MAX, FILES_PER_ACTOR, Sentinel, _Act
 from rempart.store import Store
 from rempart.store.incidents import latest_run, recent_incidents
 from rempart.store.status import sentinel_status
-from tests.sentinel.watchkit import finish, require_mode, run_python, start_encryptor
-
-TEXT = "Compte rendu de consultation (patient fictif n° {i}) : détartrage, contrôle. " * 60
+from tests.sentinel.watchkit import (
+    TEXT,
+    finish,
+    make_patients,
+    originals_changed,
+    require_mode,
+    run_python,
+    start_encryptor,
+)
 
 
 @pytest.fixture
 def patients(tmp_path: Path) -> Path:
-    folder = tmp_path / "patients"
-    (folder / "2026").mkdir(parents=True)
-    for i in range(40):
-        (folder / "2026" / f"compte_rendu_{i:03}.txt").write_text(TEXT.format(i=i))
-    return folder
+    return make_patients(tmp_path)
 
 
 @pytest.fixture
 def store() -> Iterator[Store]:
     with Store.open() as s:
         yield s
-
-
-def _originals_changed(folder: Path) -> int:
-    changed = 0
-    for i in range(40):
-        path = folder / "2026" / f"compte_rendu_{i:03}.txt"
-        try:
-            if path.read_bytes() != TEXT.format(i=i).encode():
-                changed += 1
-        except OSError:
-            changed += 1
-    return changed
 
 
 def test_fanotify_kills_the_encryptor_within_two_files(patients: Path, store: Store) -> None:
@@ -73,7 +63,7 @@ def test_fanotify_kills_the_encryptor_within_two_files(patients: Path, store: St
         assert incident.actor_pid == proc.pid
         assert incident.actor_name and incident.actor_name.startswith("python")
         assert "done" not in (proc.stdout.read() if proc.stdout else "")
-        lost = _originals_changed(patients)
+        lost = len(originals_changed(patients))
         assert 1 <= lost <= 3, lost
         assert incident.stopped_mono is not None
         assert incident.stopped_mono - incident.started_mono < 1.0
@@ -98,7 +88,7 @@ def test_a_canary_stops_the_encryptor_before_any_patient_file(patients: Path, st
             finish(proc)
     assert incident is not None and incident.action == "killed"
     assert any("canary" in r for r in incident.reasons)
-    assert _originals_changed(patients) <= 1
+    assert len(originals_changed(patients)) <= 1
     # Ctrl-C / stop leaves the canaries in place.
     assert all((patients / n).exists() for n in placed)
 

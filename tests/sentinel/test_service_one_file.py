@@ -14,30 +14,19 @@ import pytest
 from rempart import i18n
 from rempart.config import SentinelSettings
 from rempart.sentinel.service import Sentinel
-from tests.sentinel.watchkit import finish, require_mode, start_encryptor
-
-TEXT = "Compte rendu de consultation (patient fictif n° {i}) : détartrage, contrôle. " * 60
+from tests.sentinel.watchkit import (
+    TEXT,
+    finish,
+    make_patients,
+    originals_changed,
+    require_mode,
+    start_encryptor,
+)
 
 
 @pytest.fixture
 def patients(tmp_path: Path) -> Path:
-    folder = tmp_path / "patients"
-    (folder / "2026").mkdir(parents=True)
-    for i in range(40):
-        (folder / "2026" / f"compte_rendu_{i:03}.txt").write_text(TEXT.format(i=i))
-    return folder
-
-
-def _changed(folder: Path) -> list[str]:
-    changed = []
-    for i in range(40):
-        path = folder / "2026" / f"compte_rendu_{i:03}.txt"
-        try:
-            if path.read_bytes() != TEXT.format(i=i).encode():
-                changed.append(path.name)
-        except OSError:
-            changed.append(path.name)
-    return changed
+    return make_patients(tmp_path)
 
 
 def test_the_encryptor_is_killed_on_its_first_file(patients: Path) -> None:
@@ -52,7 +41,7 @@ def test_the_encryptor_is_killed_on_its_first_file(patients: Path) -> None:
         finally:
             finish(proc)
     assert incident.action == "killed" and incident.actor_pid == proc.pid
-    assert _changed(patients) == ["compte_rendu_000.txt"]  # one file lost, not two
+    assert originals_changed(patients) == ["compte_rendu_000.txt"]  # one file lost, not two
     assert any("turned into ciphertext" in r for r in incident.reasons)
     # Frozen as soon as the report lost its first bytes, before the full look: the freeze
     # became the kill.
@@ -93,7 +82,7 @@ def test_an_encrypted_copy_then_the_original_deleted_is_stopped_on_the_first_del
         out = proc.stdout.read() if proc.stdout else ""
     assert "done" not in out
     assert incident.action == "killed" and incident.actor_pid == proc.pid
-    assert len(_changed(patients)) == 1
+    assert len(originals_changed(patients)) == 1
     assert any("replaced by its encrypted copy" in r for r in incident.reasons)
 
 
@@ -198,7 +187,7 @@ def test_a_new_file_renamed_over_a_known_one_is_judged_against_what_it_replaced(
             assert entry is not None and entry.size == len(TEXT.format(i=9).encode()) + 6
             return
     assert incident is not None and incident.action == "killed" and code in (-9, 0)
-    assert 1 <= len(_changed(patients)) <= 3, _changed(
+    assert 1 <= len(originals_changed(patients)) <= 3, originals_changed(
         patients
     )  # one, but the rename is two events
     assert any("turned into ciphertext" in r for r in incident.reasons)

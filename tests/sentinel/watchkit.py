@@ -116,3 +116,31 @@ def finish(proc: subprocess.Popen[str]) -> None:
     except psutil.Error:
         pass
     proc.wait(10)
+
+
+# A practice folder of 40 plain-text reports (synthetic), for the service tests.
+TEXT = "Compte rendu de consultation (patient fictif n° {i}) : détartrage, contrôle. " * 60
+REPORTS = 40
+
+
+def make_patients(tmp_path: Path) -> Path:
+    """``tmp_path/patients/2026`` with :data:`REPORTS` reports; returns ``patients``."""
+    folder = tmp_path / "patients"
+    (folder / "2026").mkdir(parents=True)
+    for i in range(REPORTS):
+        (folder / "2026" / f"compte_rendu_{i:03}.txt").write_text(TEXT.format(i=i))
+    return folder
+
+
+def originals_changed(folder: Path) -> list[str]:
+    """The reports of :func:`make_patients` whose content is no longer the original (or that
+    cannot be read any more)."""
+    changed = []
+    for i in range(REPORTS):
+        path = folder / "2026" / f"compte_rendu_{i:03}.txt"
+        try:
+            if path.read_bytes() != TEXT.format(i=i).encode():
+                changed.append(path.name)
+        except OSError:
+            changed.append(path.name)
+    return changed
