@@ -402,13 +402,10 @@ class KnowledgeBase:
         from rempart.vulns.feeds.cpe import cpe_match_applies
 
         short = is_short(version)
-        for r in self._query(_FACTS_SQL, self._narrow(vendor, product, key)):
+        params = (vendor.lower(), product.lower(), ANY_EXACT, key, key, key)
+        for r in self._query(_FACTS_SQL, params):
             if (r[12] and short) or cpe_match_applies(_match_row(r), version):
                 yield r
-
-    @staticmethod
-    def _narrow(vendor: str, product: str, key: str) -> tuple[str, ...]:
-        return (vendor.lower(), product.lower(), ANY_EXACT, key, key, key)
 
     def _load_candidates(self, vendor: str, product: str) -> tuple[CpeMatchRow, ...]:
         return tuple(self._rows(_SELECT_ROWS, (vendor, product)))
